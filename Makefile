@@ -1,0 +1,26 @@
+# The README's two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint fixtures
+
+$(BIN)/bisect: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+fixtures: $(BIN)/bisect
+	$(BIN)/python tests/fixtures/build_images.py
+
+demo: fixtures
+	$(BIN)/bisect run matrices/demo.yaml
+
+test: $(BIN)/bisect
+	$(BIN)/pytest
+
+lint: $(BIN)/bisect
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy

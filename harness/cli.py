@@ -1,0 +1,274 @@
+"""The `bisect` command. User errors are caught in one place (`_Group.invoke`) and become one line
+on stderr plus a documented exit code; tables go to stdout, progress and logs to stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sys
+from collections.abc import Sequence
+from contextlib import nullcontext
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
+
+from harness.errors import ExitCode, HarnessError, LogFileError
+from harness.matrix import Cell, Matrix, expand, load_matrix, matrix_json_schema
+from harness.results import CellResult, RunInfo, RunStore, new_run_id, now_iso, write_atomic
+from harness.signatures import ERROR, READY, UNKNOWN, classify_lines
+
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+class _Group(TyperGroup):
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HarnessError as exc:
+            err.print(f"[bold red]bisect:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            err.print("bisect: interrupted")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Find which image, env var, capability or parallelism setting breaks a GPU serving stack.\n\n"
+    "Exit codes: 0 every cell got a verdict; 1 a cell could not be tested (error) or --fail-on matched; "
+    "2 bad input; 3 Docker engine unreachable; 130 interrupted.",
+)
+
+MatrixArg = Annotated[Path, typer.Argument(help="matrix file (YAML)", show_default=False)]
+
+
+def _load(path: Path) -> tuple[Matrix, list[Cell]]:
+    matrix = load_matrix(path)
+    return matrix, expand(matrix.spec, origin=path)
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+class _LiveMatrix:
+    """The matrix filling in on stderr while cells run."""
+
+    def __init__(self, cells: Sequence[Cell], rows: Sequence[str], cols: Sequence[str]) -> None:
+        self.rows, self.cols = list(rows), list(cols)
+        self.row_keys = list(dict.fromkeys(self._key(c.labels, self.rows) for c in cells))
+        self.col_keys = list(dict.fromkeys(self._key(c.labels, self.cols) for c in cells))
+        self.status: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+        self.done = 0
+        self.total = len(cells)
+        self.current = ""
+
+    @staticmethod
+    def _key(labels: Any, axes: Sequence[str]) -> tuple[str, ...]:
+        return tuple(labels[a] for a in axes)
+
+    def start(self, cell: Cell) -> None:
+        self.current = f"running {cell.describe()}"
+        self._slot(cell.labels).append("▶")
+
+    def finish(self, labels: Any, text: str) -> None:
+        slot = self._slot(labels)
+        slot[slot.index("▶") if "▶" in slot else len(slot) :] = [text]
+        self.done += 1
+
+    def _slot(self, labels: Any) -> list[str]:
+        return self.status.setdefault((self._key(labels, self.rows), self._key(labels, self.cols)), [])
+
+    def __rich__(self) -> Group:
+        table = Table(show_edge=False, pad_edge=False)
+        for axis in self.rows or [""]:
+            table.add_column(axis)
+        for key in self.col_keys:
+            table.add_column(", ".join(f"{a}={v}" for a, v in zip(self.cols, key, strict=True)) or "outcome")
+        for row in self.row_keys:
+            cells = [" / ".join(self.status.get((row, col), ["·"])) for col in self.col_keys]
+            table.add_row(*row, *cells)
+        header = Text(f"{self.done}/{self.total} cells  {self.current}", style="bold")
+        return Group(header, table)
+
+
+@app.command()
+def run(
+    matrix_path: MatrixArg,
+    results: Annotated[Path, typer.Option("--results", help="root folder for run folders")] = Path("results"),
+    fail_on: Annotated[
+        list[str] | None, typer.Option("--fail-on", help="exit 1 if any cell has this outcome (repeatable)")
+    ] = None,
+) -> None:
+    """Launch every cell of the matrix and print the outcome table."""
+    from harness import docker_ops
+    from harness.report import cell_text, outcome_table, summary_counts
+    from harness.runner import RunInterrupted, prepare, run_cells, watch_rules
+
+    matrix, cells = _load(matrix_path)
+    run_id = new_run_id(matrix.spec.name)
+    store = RunStore(results, run_id)
+    try:
+        prepared = prepare(matrix, cells, lambda cell: store.cell_dir(cell.id), run_id.rsplit("-", 1)[-1])
+    except HarnessError:
+        shutil.rmtree(store.path, ignore_errors=True)
+        raise
+    client = docker_ops.connect()
+    layout = matrix.spec.table_layout()
+    info = RunInfo(
+        run_id=run_id,
+        matrix_path=str(matrix.path),
+        matrix=dict(matrix.raw),
+        cells=[c.id for c in cells],
+        started_at=now_iso(),
+    )
+    store.write_run(info)
+    live_view = _LiveMatrix(cells, layout.rows, layout.cols)
+    err.print(f"run {run_id}: {len(cells)} cells -> {store.path}", highlight=False)
+
+    def on_start(prepared_cell: Any, index: int) -> None:
+        live_view.start(prepared_cell.cell)
+
+    def on_done(result: CellResult) -> None:
+        live_view.finish(result.labels, cell_text(result))
+        if not err.is_terminal:
+            took = f" in {result.seconds:.1f}s" if result.seconds is not None else ""
+            err.print(f"[{live_view.done}/{live_view.total}] {result.cell_id}: {result.outcome}{took}", markup=False)
+
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    interrupted = False
+    try:
+        with Live(live_view, console=err, refresh_per_second=4) if err.is_terminal else nullcontext():
+            outcomes = run_cells(client, prepared, watch_rules(matrix), store, on_start, on_done)
+    except RunInterrupted as stop:
+        outcomes, interrupted = stop.results, True
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    store.write_run(info.model_copy(update={"finished_at": now_iso(), "interrupted": interrupted}))
+    typer.echo(outcome_table(outcomes, layout.rows, layout.cols))
+    err.print(f"{summary_counts(outcomes)}; results in {store.path}", highlight=False)
+    if interrupted:
+        err.print("bisect: interrupted; the interrupted cell is recorded as not_run")
+        raise typer.Exit(int(ExitCode.INTERRUPTED))
+    failing = {ERROR, *(fail_on or [])}
+    if any(r.outcome in failing for r in outcomes):
+        raise typer.Exit(int(ExitCode.CELL_FAILED))
+
+
+@app.command()
+def plan(matrix_path: MatrixArg) -> None:
+    """List the cells of a matrix without launching anything."""
+    from tabulate import tabulate
+
+    matrix, cells = _load(matrix_path)
+    axes = list(matrix.spec.axes)
+    rows = [[c.id, *(c.labels[a] for a in axes)] for c in cells]
+    typer.echo(tabulate(rows, headers=["cell", *axes], tablefmt="github", disable_numparse=True))
+    err.print(f"{len(cells)} cells", highlight=False)
+
+
+@app.command()
+def render(
+    matrix_path: MatrixArg,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="folder for <cell>/compose.yaml (default: rendered/<name>)")
+    ] = None,
+) -> None:
+    """Render and check every cell's compose file without launching anything."""
+    from harness.runner import prepare
+
+    matrix, cells = _load(matrix_path)
+    target = out or Path("rendered") / matrix.spec.name
+    prepared = prepare(matrix, cells, lambda cell: target / cell.id, "render")
+    for item in prepared:
+        typer.echo(str(item.compose_path))
+    err.print(f"{len(prepared)} compose files written under {target}", highlight=False)
+
+
+@app.command()
+def classify(
+    logs: Annotated[list[Path], typer.Argument(help="saved log files", show_default=False)],
+    output_format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    matrix_path: Annotated[
+        Path | None, typer.Option("--matrix", help="use this matrix's signatures and ready rule")
+    ] = None,
+) -> None:
+    """Apply the run's log classifier to saved logs (e.g. pasted from a bug report)."""
+    from harness.runner import watch_rules
+    from harness.signatures import BUILTIN_SIGNATURES
+
+    if output_format not in ("text", "json"):
+        raise LogFileError(f"--format {output_format}: expected text or json")
+    signatures: Any = BUILTIN_SIGNATURES
+    ready: list[str] | None = None
+    if matrix_path is not None:
+        rules = watch_rules(load_matrix(matrix_path))
+        signatures, ready = rules.signatures, list(rules.ready_patterns)
+    verdicts = []
+    for path in logs:
+        try:
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                outcome, match = classify_lines(handle, signatures, ready)
+        except OSError as exc:
+            raise LogFileError(f"{path}: cannot read: {exc.strerror}") from None
+        verdicts.append(
+            {
+                "file": str(path),
+                "outcome": outcome,
+                "signature": match.name if match and outcome not in (READY, UNKNOWN) else None,
+                "line_no": match.line_no if match else None,
+                "line": match.line if match else None,
+            }
+        )
+    if output_format == "json":
+        typer.echo(json.dumps(verdicts, indent=2))
+        return
+    for verdict in verdicts:
+        where = f":{verdict['line_no']}" if verdict["line_no"] else ""
+        line = f"  {verdict['line']}" if verdict["line"] else ""
+        typer.echo(f"{verdict['file']}{where}: {verdict['outcome']}{line}")
+
+
+@app.command()
+def schema(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")] = None,
+) -> None:
+    """Print the JSON Schema of matrix files, for editors."""
+    text = json.dumps(matrix_json_schema(), indent=2)
+    if out is None:
+        typer.echo(text)
+    else:
+        write_atomic(out, text + "\n")
+
+
+@app.command()
+def clean(
+    run_id: Annotated[str | None, typer.Option("--run", help="only this run's leftovers")] = None,
+) -> None:
+    """Remove containers and networks left by bisect runs (matched by label)."""
+    from harness import docker_ops
+
+    client = docker_ops.connect()
+    filters = {docker_ops.LABEL_OWNER: "1"}
+    if run_id:
+        filters[docker_ops.LABEL_RUN] = run_id
+    removed = docker_ops.remove_labelled(client, filters)
+    err.print(f"removed {len(removed)}: {', '.join(removed)}" if removed else "nothing to remove", highlight=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(app())

@@ -1,0 +1,217 @@
+"""Everything that talks to the Docker engine: connect, start a cell's services, pump a log, clean up.
+
+Every container and network carries labels with the run id and cell id, so a cell can always be
+removed by label, even when the SDK call that created it did not return.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import requests.exceptions
+
+from harness.compose import ServicePlan
+from harness.errors import DockerUnavailableError
+
+LABEL_OWNER = "io.image-bisect"
+LABEL_RUN = "io.image-bisect.run"
+LABEL_CELL = "io.image-bisect.cell"
+LABEL_SERVICE = "io.image-bisect.service"
+LABEL_PID = "io.image-bisect.pid"
+LABEL_HOST = "io.image-bisect.host"
+
+ENGINE_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
+END_OF_LOG = None
+
+
+def connect() -> docker.DockerClient:
+    """A client that has answered a ping, or DockerUnavailableError with what to do."""
+    try:
+        client = docker.from_env(timeout=120)
+        client.ping()
+    except ENGINE_ERRORS as exc:
+        host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+        raise DockerUnavailableError(
+            f"cannot reach the Docker engine at {host} ({type(exc).__name__}); start dockerd or set DOCKER_HOST"
+        ) from None
+    return client
+
+
+def owner_labels(run_id: str, cell_id: str) -> dict[str, str]:
+    return {
+        LABEL_OWNER: "1",
+        LABEL_RUN: run_id,
+        LABEL_CELL: cell_id,
+        LABEL_PID: str(os.getpid()),
+        LABEL_HOST: socket.gethostname(),
+    }
+
+
+def missing_images(client: docker.DockerClient, images: list[str]) -> list[str]:
+    missing = []
+    for image in images:
+        try:
+            client.images.get(image)
+        except docker.errors.ImageNotFound:
+            missing.append(image)
+    return missing
+
+
+def create_network(client: docker.DockerClient, name: str, labels: Mapping[str, str]) -> Any:
+    return client.networks.create(name, driver="bridge", labels=dict(labels))
+
+
+def start_service(
+    client: docker.DockerClient, plan: ServicePlan, network: Any | None, labels: Mapping[str, str]
+) -> Any:
+    """Create and start one service's container, attached to the cell network under its service name."""
+    kwargs = dict(plan.kwargs)
+    kwargs["labels"] = {**kwargs.get("labels", {}), **labels, LABEL_SERVICE: plan.name}
+    if plan.own_network and network is not None:
+        kwargs.pop("network_mode", None)
+        kwargs["network"] = network.name
+        kwargs["networking_config"] = {network.name: client.api.create_endpoint_config(aliases=[plan.name])}
+    return client.containers.run(detach=True, name=plan.container_name, **kwargs)
+
+
+def wait_for_condition(container: Any, condition: str, deadline: float) -> str | None:
+    """Block until a depends_on condition holds; returns why it cannot, or None."""
+    if condition == "service_started":
+        return None
+    while time.monotonic() < deadline:
+        container.reload()
+        state = container.attrs.get("State", {})
+        if condition == "service_healthy":
+            health = (state.get("Health") or {}).get("Status")
+            if health is None:
+                return f"{container.name} has no healthcheck, so condition service_healthy cannot hold"
+            if health == "healthy":
+                return None
+            if not state.get("Running"):
+                return f"{container.name} exited before becoming healthy (exit code {state.get('ExitCode')})"
+        elif condition == "service_completed_successfully" and not state.get("Running"):
+            code = state.get("ExitCode")
+            return None if code == 0 else f"{container.name} exited with code {code}"
+        time.sleep(0.5)
+    return f"{container.name}: {condition} did not hold before the cell timeout"
+
+
+class LogPump:
+    """Streams a container's log to a file as it arrives and hands complete lines to a queue."""
+
+    def __init__(self, container: Any, path: Path) -> None:
+        self.lines: queue.Queue[str | None] = queue.Queue(maxsize=10_000)
+        self._container = container
+        self._path = path
+        self._thread = threading.Thread(target=self._pump, name=f"log-{container.name}", daemon=True)
+
+    def start(self) -> LogPump:
+        self._thread.start()
+        return self
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+    def _pump(self) -> None:
+        pending = b""
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with self._path.open("wb") as sink:
+                for chunk in self._container.logs(stream=True, follow=True, stdout=True, stderr=True):
+                    sink.write(chunk)
+                    sink.flush()
+                    pending += chunk
+                    *complete, pending = pending.split(b"\n")
+                    for raw in complete:
+                        self.lines.put(raw.decode("utf-8", "replace"))
+                if pending:
+                    self.lines.put(pending.decode("utf-8", "replace"))
+        except Exception:
+            pass
+        finally:
+            self.lines.put(END_OF_LOG)
+
+
+def probe_url(container: Any, port: int, path: str, host_network: bool) -> str | None:
+    """The loopback URL that reaches a container port, via its published host port."""
+    if host_network:
+        return f"http://127.0.0.1:{port}{path}"
+    container.reload()
+    bindings = (container.attrs.get("NetworkSettings", {}).get("Ports") or {}).get(f"{port}/tcp") or []
+    for binding in bindings:
+        host_ip = binding.get("HostIp") or "0.0.0.0"
+        if host_ip in ("0.0.0.0", "::", ""):
+            host_ip = "127.0.0.1"
+        if ":" not in host_ip and binding.get("HostPort"):
+            return f"http://{host_ip}:{binding['HostPort']}{path}"
+    return None
+
+
+def http_answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1.0) as response:
+            return 200 <= int(response.status) < 300
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def container_logs(container: Any) -> bytes:
+    with suppress(*ENGINE_ERRORS):
+        return bytes(container.logs(stdout=True, stderr=True))
+    return b""
+
+
+def exit_code(container: Any) -> int | None:
+    with suppress(*ENGINE_ERRORS):
+        return int(container.wait(timeout=10)["StatusCode"])
+    return None
+
+
+def remove_labelled(client: docker.DockerClient, filters: Mapping[str, str], stop_timeout: float = 10.0) -> list[str]:
+    """Stop and remove every container, then every network, whose labels match; returns their names."""
+    label_filter = [f"{key}={value}" for key, value in filters.items()]
+    removed: list[str] = []
+    for container in client.containers.list(all=True, filters={"label": label_filter}):
+        with suppress(docker.errors.NotFound):
+            if container.status == "running":
+                container.stop(timeout=int(stop_timeout))
+            container.remove(force=True, v=True)
+            removed.append(str(container.name))
+    for network in client.networks.list(filters={"label": label_filter}):
+        with suppress(docker.errors.NotFound):
+            network.remove()
+            removed.append(str(network.name))
+    return removed
+
+
+@contextmanager
+def deferred_interrupts() -> Iterator[Callable[[], bool]]:
+    """Hold Ctrl-C/SIGTERM while cleaning up, so a second Ctrl-C cannot strand a GPU container."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    received: list[int] = []
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda signum, frame: received.append(signum))
+    try:
+        yield lambda: bool(received)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if received:
+            raise KeyboardInterrupt

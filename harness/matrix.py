@@ -1,0 +1,343 @@
+"""The matrix file: its schema, loading with one-line errors, and expansion into cells.
+
+Expansion follows GitHub Actions matrix semantics: the cartesian product of the axes in file order,
+then `exclude` (an entry drops every combination it matches, partially or fully), then `include`
+(an entry that matches an existing combination adds nothing, since only axes may be named; one that
+matches none adds a new combination, which must then set every axis).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from harness.errors import MatrixError
+from harness.units import parse_duration
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+Scalar = str | int | float | bool
+
+AXIS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+RESERVED_NAMES = frozenset({"cell", "vars", "matrix_dir", "matrix_name"})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"{pattern!r} is not a valid regular expression ({exc})") from None
+    return pattern
+
+
+Regex = Annotated[str, BeforeValidator(lambda v: _compiles(v) if isinstance(v, str) else v)]
+
+
+class HttpProbe(_Strict):
+    """Ready when GET http://127.0.0.1:<published port><path> answers 2xx."""
+
+    port: int = Field(ge=1, le=65535, description="container port of the watched service")
+    path: str = Field(default="/health", description="request path, e.g. /health or /v1/models")
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, path: str) -> str:
+        if not path.startswith("/"):
+            raise ValueError("must start with '/'")
+        return path
+
+
+class ReadyRule(_Strict):
+    """What `ready` means for the watched service; log and http may be combined (both must hold)."""
+
+    log: Regex | None = Field(default=None, description="regex a log line must match")
+    http: HttpProbe | None = None
+    exit_code: int | None = Field(default=None, description="ready when the service exits with this code")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ReadyRule:
+        if self.log is None and self.http is None and self.exit_code is None:
+            raise ValueError("set at least one of log, http or exit_code")
+        if self.exit_code is not None and (self.log is not None or self.http is not None):
+            raise ValueError("exit_code cannot be combined with log or http")
+        return self
+
+
+class SignatureSpec(_Strict):
+    """A failure signature added by the matrix, or an override of a built-in one of the same name."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    patterns: list[Regex] = Field(min_length=1)
+    rank: int | None = Field(
+        default=None, description="lower is more specific; new signatures default to 0 (beat built-ins)"
+    )
+
+
+class TableSpec(_Strict):
+    rows: list[str] = Field(default_factory=list)
+    cols: list[str] = Field(default_factory=list)
+
+
+class MatrixSpec(_Strict):
+    """The matrix file as written; see README 'Matrix file reference'."""
+
+    name: str = Field(min_length=1)
+    template: str = Field(min_length=1, description="compose template, relative to the matrix file")
+    service: str | None = Field(default=None, description="service whose log decides the verdict")
+    axes: dict[str, list[Scalar] | dict[str, Any]] = Field(min_length=1)
+    exclude: list[dict[str, Scalar]] = Field(default_factory=list)
+    include: list[dict[str, Scalar]] = Field(default_factory=list)
+    vars: dict[str, Any] = Field(default_factory=dict)
+    timeout: Duration = Field(default=1200.0, gt=0, description="per cell, e.g. 90s or 20m")
+    settle: Duration = Field(default=5.0, ge=0, description="keep reading this long after a first verdict")
+    ready: ReadyRule | None = None
+    signatures: list[SignatureSpec] = Field(default_factory=list)
+    table: TableSpec | None = None
+
+    @field_validator("axes")
+    @classmethod
+    def _axes_are_usable(cls, axes: dict[str, list[Scalar] | dict[str, Any]]) -> dict[str, Any]:
+        for name, values in axes.items():
+            if not AXIS_NAME.fullmatch(name) or name in RESERVED_NAMES:
+                raise ValueError(
+                    f"axis name {name!r} must be an identifier (letters, digits, _) and not one of "
+                    f"{', '.join(sorted(RESERVED_NAMES))}"
+                )
+            if not values:
+                raise ValueError(f"axis {name!r} is empty; give it at least one value")
+            if isinstance(values, list):
+                labels = [_label(v) for v in values]
+                duplicates = sorted({lab for lab in labels if labels.count(lab) > 1})
+                if duplicates:
+                    raise ValueError(f"axis {name!r} repeats {', '.join(duplicates)}")
+        return axes
+
+    @model_validator(mode="after")
+    def _names_resolve(self) -> MatrixSpec:
+        for name in self.vars:
+            if name in self.axes:
+                raise ValueError(f"vars.{name} has the name of an axis; rename one of them")
+        for key in ("exclude", "include"):
+            for index, entry in enumerate(getattr(self, key)):
+                for axis, label in entry.items():
+                    if axis not in self.axes:
+                        raise ValueError(f"{key}[{index}] names unknown axis {axis!r}; axes are {', '.join(self.axes)}")
+                    known = axis_labels(self.axes[axis])
+                    if isinstance(self.axes[axis], dict) and _label(label) not in known:
+                        raise ValueError(
+                            f"{key}[{index}].{axis}: {label!r} is not a label of axis {axis!r} ({', '.join(known)})"
+                        )
+                    if key == "exclude" and _label(label) not in known:
+                        raise ValueError(
+                            f"exclude[{index}].{axis}: {label!r} is not a value of axis {axis!r} ({', '.join(known)})"
+                        )
+        if self.table is not None:
+            for key in ("rows", "cols"):
+                for axis in getattr(self.table, key):
+                    if axis not in self.axes:
+                        raise ValueError(f"table.{key} names unknown axis {axis!r}; axes are {', '.join(self.axes)}")
+            overlap = set(self.table.rows) & set(self.table.cols)
+            if overlap:
+                raise ValueError(f"table: axis {', '.join(sorted(overlap))} is in both rows and cols")
+        return self
+
+    def table_layout(self) -> TableSpec:
+        """Rows and columns of the outcome table; by default the last axis is the columns."""
+        if self.table is not None and (self.table.rows or self.table.cols):
+            return self.table
+        names = list(self.axes)
+        return TableSpec(rows=names[:-1] or names, cols=names[-1:] if len(names) > 1 else [])
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """A validated matrix and where it came from, so relative paths resolve against its file."""
+
+    spec: MatrixSpec
+    path: Path
+    template_path: Path
+    raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One combination of axis values: labels are what tables show, values what templates get."""
+
+    id: str
+    labels: Mapping[str, str]
+    values: Mapping[str, Any]
+
+    def describe(self) -> str:
+        return ", ".join(f"{axis}={label}" for axis, label in self.labels.items())
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def axis_labels(values: Sequence[Any] | Mapping[str, Any]) -> list[str]:
+    if isinstance(values, Mapping):
+        return [str(key) for key in values]
+    return [_label(v) for v in values]
+
+
+def _format_location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part in {"list[union[str,int,float,bool]]", "dict[str,any]"} or "[" in str(part):
+            continue
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _describe_validation_error(path: Path, exc: ValidationError) -> str:
+    errors = exc.errors()
+    first = errors[0]
+    where = _format_location(tuple(first["loc"]))
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        model_fields = _fields_at(tuple(first["loc"])[:-1])
+        message = "unknown key" + (f"; expected one of: {', '.join(model_fields)}" if model_fields else "")
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    elif "input" in first and first["type"] not in {"value_error", "assertion_error"}:
+        message += f" (got {first['input']!r})"
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return f"{path}: {where or 'top level'}: {message}{more}"
+
+
+def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
+    model: type[BaseModel] = MatrixSpec
+    nested: dict[str, type[BaseModel]] = {
+        "ready": ReadyRule,
+        "http": HttpProbe,
+        "table": TableSpec,
+        "signatures": SignatureSpec,
+    }
+    for part in loc:
+        if isinstance(part, str) and part in nested:
+            model = nested[part]
+    return list(model.model_fields)
+
+
+def load_matrix(path: Path) -> Matrix:
+    """Read and validate a matrix file; every problem is one MatrixError line naming file and key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise MatrixError(f"{path}: no such matrix file") from None
+    except OSError as exc:
+        raise MatrixError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise MatrixError(f"{path}{where}: not valid YAML: {problem}") from None
+    if not isinstance(raw, dict):
+        raise MatrixError(f"{path}: top level must be a mapping with keys name, template, axes, ...")
+    try:
+        spec = MatrixSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise MatrixError(_describe_validation_error(path, exc)) from None
+    template_path = (path.parent / spec.template).resolve()
+    if not template_path.is_file():
+        raise MatrixError(
+            f"{path}: template: {spec.template} not found (looked for {template_path}); "
+            "the path is relative to the matrix file"
+        )
+    return Matrix(spec=spec, path=path.resolve(), template_path=template_path, raw=raw)
+
+
+def _slug(text: str, limit: int = 32) -> str:
+    text = text.rsplit("/", 1)[-1]
+    slug = re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-.")
+    return slug[:limit].strip("-.") or "x"
+
+
+def cell_id(labels: Mapping[str, str]) -> str:
+    """Readable, filesystem-safe and stable: `axis-label` parts plus a hash of the exact labels."""
+    digest = hashlib.sha256(json.dumps(sorted(labels.items())).encode()).hexdigest()[:6]
+    return "_".join(f"{_slug(axis, 12)}-{_slug(label)}" for axis, label in labels.items()) + f"_{digest}"
+
+
+def _value_for(axes: Mapping[str, Any], axis: str, label: str) -> Any:
+    values = axes[axis]
+    if isinstance(values, Mapping):
+        return values[label]
+    for value in values:
+        if _label(value) == label:
+            return value
+    return label
+
+
+def expand(spec: MatrixSpec, origin: Path | str = "matrix") -> list[Cell]:
+    """All cells of the matrix in a stable order: product, minus exclude, plus include."""
+    axes = spec.axes
+    names = list(axes)
+    combos: list[dict[str, str]] = [
+        dict(zip(names, labels, strict=True)) for labels in itertools.product(*(axis_labels(axes[n]) for n in names))
+    ]
+
+    def matches(combo: Mapping[str, str], entry: Mapping[str, Scalar]) -> bool:
+        return all(combo.get(axis) == _label(label) for axis, label in entry.items())
+
+    combos = [c for c in combos if not any(matches(c, entry) for entry in spec.exclude)]
+    originals = list(combos)
+    for index, entry in enumerate(spec.include):
+        if any(matches(c, entry) for c in originals):
+            continue
+        missing = [n for n in names if n not in entry]
+        if missing:
+            raise MatrixError(
+                f"{origin}: include[{index}] matches no cell, so it adds a new one, but it does not set "
+                f"{', '.join(missing)}; set every axis or match an existing cell"
+            )
+        combos.append({n: _label(entry[n]) for n in names})
+    cells: list[Cell] = []
+    seen: set[str] = set()
+    for combo in combos:
+        identifier = cell_id(combo)
+        if identifier in seen:
+            continue
+        seen.add(identifier)
+        values = {axis: _value_for(axes, axis, label) for axis, label in combo.items()}
+        cells.append(Cell(id=identifier, labels=combo, values=values))
+    if not cells:
+        raise MatrixError(f"{origin}: no cells are left after exclude; loosen exclude or add values")
+    return cells
+
+
+def matrix_json_schema() -> dict[str, Any]:
+    """JSON Schema of the matrix file, for editors (`bisect schema`)."""
+    return MatrixSpec.model_json_schema()

@@ -1,0 +1,344 @@
+"""The run pipeline: prepare every cell (render, translate) up front, then launch, watch, classify,
+store and tear down one cell at a time. A cell's result is data; only bad input raises."""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import queue
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import docker
+
+from harness import docker_ops
+from harness.compose import ComposePlan, translate
+from harness.errors import ComposeError
+from harness.matrix import Cell, HttpProbe, Matrix
+from harness.render import render_all
+from harness.results import CellResult, RunStore, now_iso, write_atomic
+from harness.signatures import (
+    ERROR,
+    NOT_RUN,
+    READY,
+    TIMEOUT,
+    LogClassifier,
+    Signature,
+    builtin_ready_patterns,
+    merge_signatures,
+)
+from harness.units import format_seconds
+from harness.verdict import Observation, decide
+
+TAIL_LINES = 25
+
+
+@dataclass(frozen=True)
+class WatchRules:
+    """How a cell's log is judged: from the matrix's timeout, settle, ready and signatures."""
+
+    timeout: float
+    settle: float
+    signatures: tuple[Signature, ...]
+    ready_patterns: tuple[str, ...]
+    http: HttpProbe | None = None
+    ready_exit_code: int | None = None
+    probe_interval: float = 1.0
+
+    @property
+    def needs_log_ready(self) -> bool:
+        return bool(self.ready_patterns)
+
+
+def watch_rules(matrix: Matrix) -> WatchRules:
+    spec = matrix.spec
+    signatures = merge_signatures((s.name, s.patterns, s.rank) for s in spec.signatures)
+    ready = spec.ready
+    if ready is None:
+        patterns: tuple[str, ...] = tuple(builtin_ready_patterns())
+    else:
+        patterns = (ready.log,) if ready.log else ()
+    return WatchRules(
+        timeout=spec.timeout,
+        settle=spec.settle,
+        signatures=signatures,
+        ready_patterns=patterns,
+        http=ready.http if ready else None,
+        ready_exit_code=ready.exit_code if ready else None,
+    )
+
+
+@dataclass(frozen=True)
+class PreparedCell:
+    cell: Cell
+    plan: ComposePlan
+    compose_path: Path
+
+    @property
+    def images(self) -> dict[str, str]:
+        return {s.name: str(s.kwargs["image"]) for s in self.plan.services}
+
+
+def expose_probe_port(plan: ComposePlan, port: int) -> ComposePlan:
+    """Publish the probed port on a random loopback host port unless the file already publishes it."""
+    watched = plan.service(plan.watched)
+    if not watched.own_network:
+        return plan
+    ports = dict(watched.kwargs.get("ports", {}))
+    key = f"{port}/tcp"
+    if key in ports:
+        return plan
+    ports[key] = ("127.0.0.1", None)
+    probed = replace(watched, kwargs={**watched.kwargs, "ports": ports})
+    return replace(plan, services=tuple(probed if s.name == plan.watched else s for s in plan.services))
+
+
+def container_prefix(run_token: str, cell: Cell) -> str:
+    return f"bisect-{run_token}-{cell.id.rsplit('_', 1)[-1]}"
+
+
+def prepare(
+    matrix: Matrix,
+    cells: Sequence[Cell],
+    compose_dir_of: Callable[[Cell], Path],
+    run_token: str,
+    host_env: Mapping[str, str] | None = None,
+) -> list[PreparedCell]:
+    """Render, store and translate every cell; any template or compose error stops here (exit 2)."""
+    env = dict(os.environ) if host_env is None else host_env
+    prepared = []
+    for rendered in render_all(matrix, list(cells)):
+        cell = rendered.cell
+        compose_path = compose_dir_of(cell) / "compose.yaml"
+        write_atomic(compose_path, rendered.text)
+        plan = translate(
+            rendered.compose,
+            where=f"cell {cell.id}",
+            compose_dir=compose_path.parent,
+            name_prefix=container_prefix(run_token, cell),
+            watched=matrix.spec.service,
+            host_env=env,
+        )
+        http = matrix.spec.ready.http if matrix.spec.ready else None
+        if http is not None:
+            watched = plan.service(plan.watched)
+            network_mode = watched.kwargs.get("network_mode")
+            if not watched.own_network and network_mode != "host":
+                raise ComposeError(
+                    f"cell {cell.id}: ready.http cannot reach a service with network_mode {network_mode}; "
+                    "use the cell network or network_mode: host, or a log ready rule"
+                )
+            plan = expose_probe_port(plan, http.port)
+        prepared.append(PreparedCell(cell=cell, plan=plan, compose_path=compose_path))
+    return prepared
+
+
+@dataclass
+class _Watch:
+    """Mutable state of one watch loop."""
+
+    rules: WatchRules
+    classifier: LogClassifier
+    started: float
+    tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=TAIL_LINES))
+    log_ready: bool = False
+    http_ready: bool = False
+    first_verdict_at: float | None = None
+
+    def signalled(self) -> bool:
+        if self.classifier.failure is not None:
+            return True
+        if self.rules.ready_exit_code is not None:
+            return False
+        return (self.log_ready or not self.rules.needs_log_ready) and (self.http_ready or self.rules.http is None)
+
+
+def watch(
+    container: Any, pump: docker_ops.LogPump, rules: WatchRules, host_network: bool
+) -> tuple[Observation, _Watch]:
+    """Read the live log until a verdict has settled, the container exits, or the cell times out."""
+    state = _Watch(rules, LogClassifier(rules.signatures, rules.ready_patterns), time.monotonic())
+    deadline = state.started + rules.timeout
+    settle_end: float | None = None
+    next_probe = state.started
+    url: str | None = None
+    exited = timed_out = False
+    while True:
+        now = time.monotonic()
+        if settle_end is not None and now >= settle_end:
+            break
+        if now >= deadline:
+            timed_out = True
+            break
+        probing = rules.http is not None and not state.http_ready
+        wake = min(deadline, settle_end or deadline, next_probe if probing else deadline)
+        try:
+            line = pump.lines.get(timeout=max(0.0, wake - now))
+        except queue.Empty:
+            line = ""
+        else:
+            if line is docker_ops.END_OF_LOG:
+                exited = True
+                if state.first_verdict_at is None:
+                    state.first_verdict_at = time.monotonic()
+                break
+            state.tail.append(line)
+            match = state.classifier.feed(line)
+            if match is not None and match.name == READY:
+                state.log_ready = True
+        if probing and rules.http is not None and time.monotonic() >= next_probe:
+            url = url or docker_ops.probe_url(container, rules.http.port, rules.http.path, host_network)
+            state.http_ready = url is not None and docker_ops.http_answers(url)
+            next_probe = time.monotonic() + rules.probe_interval
+        if settle_end is None and state.signalled():
+            state.first_verdict_at = time.monotonic()
+            settle_end = state.first_verdict_at + rules.settle
+    observation = Observation(
+        failure=state.classifier.failure,
+        ready=state.signalled() and state.classifier.failure is None,
+        exited=exited,
+        exit_code=docker_ops.exit_code(container) if exited else None,
+        timed_out=timed_out,
+        ready_exit_code=rules.ready_exit_code,
+    )
+    return observation, state
+
+
+def _error_result(base: dict[str, Any], reason: str) -> CellResult:
+    return CellResult(**base, outcome=ERROR, reason=reason, finished_at=now_iso())
+
+
+def run_cell(client: docker.DockerClient, prepared: PreparedCell, rules: WatchRules, store: RunStore) -> CellResult:
+    """Launch one cell, judge it, and always remove its containers and network before returning."""
+    cell, plan = prepared.cell, prepared.plan
+    base: dict[str, Any] = {
+        "run_id": store.run_id,
+        "cell_id": cell.id,
+        "labels": dict(cell.labels),
+        "values": dict(cell.values),
+        "images": prepared.images,
+        "started_at": now_iso(),
+    }
+    try:
+        missing = docker_ops.missing_images(client, sorted(set(prepared.images.values())))
+    except docker_ops.ENGINE_ERRORS as exc:
+        return _error_result(base, f"engine error while checking images: {exc}")
+    if missing:
+        return _error_result(base, f"image {', '.join(missing)} not present locally; build or pull it first")
+    labels = docker_ops.owner_labels(store.run_id, cell.id)
+    containers: dict[str, Any] = {}
+    try:
+        network = docker_ops.create_network(client, f"{plan.services[0].container_name.rsplit('-', 1)[0]}-net", labels)
+        deadline = time.monotonic() + rules.timeout
+        for service in plan.services:
+            for dependency, condition in service.depends_on.items():
+                problem = docker_ops.wait_for_condition(containers[dependency], condition, deadline)
+                if problem is not None:
+                    return _error_result(base, f"depends_on {dependency}: {problem}")
+            containers[service.name] = docker_ops.start_service(client, service, network, labels)
+        watched = containers[plan.watched]
+        watched_plan = plan.service(plan.watched)
+        pump = docker_ops.LogPump(watched, store.log_path(cell.id, plan.watched)).start()
+        observation, state = watch(watched, pump, rules, watched_plan.kwargs.get("network_mode") == "host")
+        outcome = decide(observation)
+        seconds = (state.first_verdict_at or time.monotonic()) - state.started
+        match = observation.failure or state.classifier.ready
+        result = CellResult(
+            **base,
+            outcome=outcome,
+            signature=observation.failure.name if observation.failure else None,
+            line=match.line if match else None,
+            line_no=match.line_no if match else None,
+            exit_code=observation.exit_code,
+            seconds=round(seconds, 2),
+            reason=_reason(outcome, rules, state),
+            log_tail=list(state.tail) if outcome != READY else [],
+        )
+    except docker.errors.APIError as exc:
+        return _error_result(base, f"engine refused: {exc.explanation or exc}")
+    except docker_ops.ENGINE_ERRORS as exc:
+        return _error_result(base, f"engine error: {type(exc).__name__}: {exc}")
+    finally:
+        _teardown(client, plan, containers, store, cell, labels)
+    return result.model_copy(update={"finished_at": now_iso()})
+
+
+def _reason(outcome: str, rules: WatchRules, state: _Watch) -> str | None:
+    if outcome != TIMEOUT:
+        return None
+    waiting = []
+    if rules.needs_log_ready and not state.log_ready:
+        waiting.append("no ready line")
+    if rules.http is not None and not state.http_ready:
+        waiting.append(f"GET {rules.http.path} on port {rules.http.port} never answered 2xx")
+    detail = "; ".join(waiting) or "no verdict"
+    return f"{detail} within {format_seconds(rules.timeout)}"
+
+
+def _teardown(
+    client: docker.DockerClient,
+    plan: ComposePlan,
+    containers: Mapping[str, Any],
+    store: RunStore,
+    cell: Cell,
+    labels: Mapping[str, str],
+) -> None:
+    with docker_ops.deferred_interrupts():
+        for service in reversed(plan.services):
+            container = containers.get(service.name)
+            if container is None or service.name == plan.watched:
+                continue
+            path = store.log_path(cell.id, service.name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(docker_ops.container_logs(container))
+        stop = max((s.stop_timeout for s in plan.services), default=10.0)
+        with contextlib.suppress(*docker_ops.ENGINE_ERRORS):
+            docker_ops.remove_labelled(
+                client, {docker_ops.LABEL_RUN: labels[docker_ops.LABEL_RUN], docker_ops.LABEL_CELL: cell.id}, stop
+            )
+
+
+class RunInterrupted(Exception):
+    """Ctrl-C or SIGTERM during a run; carries the results that were finished."""
+
+    def __init__(self, results: list[CellResult]) -> None:
+        super().__init__("interrupted")
+        self.results = results
+
+
+def run_cells(
+    client: docker.DockerClient,
+    cells: Sequence[PreparedCell],
+    rules: WatchRules,
+    store: RunStore,
+    on_start: Callable[[PreparedCell, int], None] = lambda cell, index: None,
+    on_done: Callable[[CellResult], None] = lambda result: None,
+) -> list[CellResult]:
+    """Run cells one after another; each result is written as soon as it is known."""
+    results: list[CellResult] = []
+    for index, prepared in enumerate(cells):
+        on_start(prepared, index)
+        try:
+            result = run_cell(client, prepared, rules, store)
+        except KeyboardInterrupt:
+            interrupted = CellResult(
+                run_id=store.run_id,
+                cell_id=prepared.cell.id,
+                labels=dict(prepared.cell.labels),
+                values=dict(prepared.cell.values),
+                images=prepared.images,
+                outcome=NOT_RUN,
+                reason="interrupted before a verdict",
+                finished_at=now_iso(),
+            )
+            store.write_result(interrupted)
+            results.append(interrupted)
+            raise RunInterrupted(results) from None
+        store.write_result(result)
+        results.append(result)
+        on_done(result)
+    return results
