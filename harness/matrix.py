@@ -280,7 +280,9 @@ def load_matrix(path: Path) -> Matrix:
 
 
 def _slug(text: str, limit: int = 32) -> str:
-    text = text.rsplit("/", 1)[-1]
+    repository, _, name = text.rpartition("/")
+    if repository and ":" in name:
+        text = name
     slug = re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-.")
     return slug[:limit].strip("-.") or "x"
 
@@ -291,14 +293,15 @@ def cell_id(labels: Mapping[str, str]) -> str:
     return "_".join(f"{_slug(axis, 12)}-{_slug(label)}" for axis, label in labels.items()) + f"_{digest}"
 
 
-def _value_for(axes: Mapping[str, Any], axis: str, label: str) -> Any:
+def _value_for(axes: Mapping[str, Any], axis: str, label: str, given: Any = None) -> Any:
+    """The template value behind a label; a value only an include names is used as written."""
     values = axes[axis]
     if isinstance(values, Mapping):
         return values[label]
     for value in values:
         if _label(value) == label:
             return value
-    return label
+    return label if given is None else given
 
 
 def expand(spec: MatrixSpec, origin: Path | str = "matrix") -> list[Cell]:
@@ -314,6 +317,7 @@ def expand(spec: MatrixSpec, origin: Path | str = "matrix") -> list[Cell]:
 
     combos = [c for c in combos if not any(matches(c, entry) for entry in spec.exclude)]
     originals = list(combos)
+    included_values: dict[int, dict[str, Any]] = {}
     for index, entry in enumerate(spec.include):
         if any(matches(c, entry) for c in originals):
             continue
@@ -324,14 +328,15 @@ def expand(spec: MatrixSpec, origin: Path | str = "matrix") -> list[Cell]:
                 f"{', '.join(missing)}; set every axis or match an existing cell"
             )
         combos.append({n: _label(entry[n]) for n in names})
+        included_values[len(combos) - 1] = {n: _value_for(axes, n, _label(entry[n]), entry[n]) for n in names}
     cells: list[Cell] = []
     seen: set[str] = set()
-    for combo in combos:
+    for index, combo in enumerate(combos):
         identifier = cell_id(combo)
         if identifier in seen:
             continue
         seen.add(identifier)
-        values = {axis: _value_for(axes, axis, label) for axis, label in combo.items()}
+        values = included_values.get(index) or {axis: _value_for(axes, axis, label) for axis, label in combo.items()}
         cells.append(Cell(id=identifier, labels=combo, values=values))
     if not cells:
         raise MatrixError(f"{origin}: no cells are left after exclude; loosen exclude or add values")

@@ -1,0 +1,247 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docker.types import DeviceRequest, Ulimit
+
+from harness.compose import SERVICE_KEYS, parse_env_file, translate
+from harness.errors import ComposeError
+
+COMPOSE_DIR = Path("/runs/r1/cells/c1")
+HOST_ENV = {"HOME": "/home/me", "HF_HOME": "/cache/hf"}
+
+
+def plan_for(service: dict[str, Any], **others: dict[str, Any]) -> Any:
+    compose = {"services": {"app": {"image": "img:1", **service}, **others}}
+    return translate(
+        compose,
+        where="cell c1",
+        compose_dir=COMPOSE_DIR,
+        name_prefix="bisect-r-c1",
+        watched="app" if others else None,
+        host_env=HOST_ENV,
+    )
+
+
+def kwargs_for(service: dict[str, Any]) -> dict[str, Any]:
+    return dict(plan_for(service).service("app").kwargs)
+
+
+CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("image", {}, {"image": "img:1"}),
+    ("command string", {"command": "vllm serve /m --tp 2"}, {"command": ["vllm", "serve", "/m", "--tp", "2"]}),
+    ("command list", {"command": ["bash", "-c", "a && b"]}, {"command": ["bash", "-c", "a && b"]}),
+    ("entrypoint", {"entrypoint": ["/bin/bash", "-c"]}, {"entrypoint": ["/bin/bash", "-c"]}),
+    (
+        "environment mapping",
+        {"environment": {"A": 1, "B": True, "HF_HOME": None, "UNSET": None}},
+        {"environment": {"A": "1", "B": "true", "HF_HOME": "/cache/hf"}},
+    ),
+    (
+        "environment list",
+        {"environment": ["A=1", "B=x=y", "HF_HOME", "UNSET"]},
+        {"environment": {"A": "1", "B": "x=y", "HF_HOME": "/cache/hf"}},
+    ),
+    ("cap_add", {"cap_add": ["SYS_PTRACE"]}, {"cap_add": ["SYS_PTRACE"]}),
+    ("cap_drop", {"cap_drop": ["NET_RAW"]}, {"cap_drop": ["NET_RAW"]}),
+    ("devices", {"devices": ["/dev/dri:/dev/dri", "/dev/kfd"]}, {"devices": ["/dev/dri:/dev/dri", "/dev/kfd"]}),
+    ("group_add", {"group_add": ["video", 44]}, {"group_add": ["video", "44"]}),
+    ("ipc", {"ipc": "host"}, {"ipc_mode": "host"}),
+    ("pid", {"pid": "host"}, {"pid_mode": "host"}),
+    ("privileged", {"privileged": True}, {"privileged": True}),
+    ("shm_size", {"shm_size": "32g"}, {"shm_size": "32g"}),
+    ("shm_size bytes", {"shm_size": "512MB"}, {"shm_size": "512m"}),
+    ("security_opt", {"security_opt": ["apparmor=unconfined"]}, {"security_opt": ["apparmor=unconfined"]}),
+    (
+        "ulimits",
+        {"ulimits": {"memlock": -1, "nofile": {"soft": 1024, "hard": 2048}}},
+        {"ulimits": [Ulimit(name="memlock", soft=-1, hard=-1), Ulimit(name="nofile", soft=1024, hard=2048)]},
+    ),
+    (
+        "volumes short syntax, relative and home paths",
+        {"volumes": ["/llm/models:/llm/models", "./cache:/cache:ro", "~/hf:/hf"]},
+        {"volumes": ["/llm/models:/llm/models:rw", f"{COMPOSE_DIR}/cache:/cache:ro", "/home/me/hf:/hf:rw"]},
+    ),
+    (
+        "volumes long syntax",
+        {
+            "volumes": [
+                {"type": "bind", "source": "../models", "target": "/m", "read_only": True},
+                {"type": "tmpfs", "target": "/scratch", "tmpfs": {"size": 1000}},
+            ]
+        },
+        {"volumes": ["/runs/r1/cells/models:/m:ro"], "tmpfs": {"/scratch": "size=1000"}},
+    ),
+    (
+        "ports",
+        {"ports": ["8000:8000", "127.0.0.1:9000:9000/udp", "7000", 6000, {"target": 5000, "published": 5001}]},
+        {
+            "ports": {
+                "8000/tcp": 8000,
+                "9000/udp": ("127.0.0.1", 9000),
+                "7000/tcp": None,
+                "6000/tcp": None,
+                "5000/tcp": 5001,
+            }
+        },
+    ),
+    ("network_mode", {"network_mode": "host"}, {"network_mode": "host"}),
+    ("working_dir", {"working_dir": "/llm"}, {"working_dir": "/llm"}),
+    ("user", {"user": "1000:1000"}, {"user": "1000:1000"}),
+    (
+        "healthcheck",
+        {"healthcheck": {"test": "curl -f localhost:8000/health", "interval": "30s", "retries": 3}},
+        {
+            "healthcheck": {
+                "test": ["CMD-SHELL", "curl -f localhost:8000/health"],
+                "interval": 30_000_000_000,
+                "retries": 3,
+            }
+        },
+    ),
+    ("healthcheck disabled", {"healthcheck": {"disable": True}}, {"healthcheck": {"test": ["NONE"]}}),
+    (
+        "GPU reservations",
+        {
+            "deploy": {
+                "resources": {
+                    "reservations": {"devices": [{"driver": "nvidia", "count": "all", "capabilities": ["gpu"]}]}
+                }
+            }
+        },
+        {"device_requests": [DeviceRequest(driver="nvidia", count=-1, capabilities=[["gpu"]])]},
+    ),
+    (
+        "GPU reservations by id",
+        {"deploy": {"resources": {"reservations": {"devices": [{"device_ids": ["0", "1"], "capabilities": ["gpu"]}]}}}},
+        {"device_requests": [DeviceRequest(driver="", count=0, device_ids=["0", "1"], capabilities=[["gpu"]])]},
+    ),
+    (
+        "memory and cpu limits",
+        {"deploy": {"resources": {"limits": {"memory": "8g", "cpus": 2}}}},
+        {"mem_limit": "8g", "nano_cpus": 2_000_000_000},
+    ),
+    ("labels list", {"labels": ["a=1", "b"]}, {"labels": {"a": "1", "b": ""}}),
+    ("extra_hosts", {"extra_hosts": ["db:10.0.0.2"]}, {"extra_hosts": {"db": "10.0.0.2"}}),
+    ("tmpfs", {"tmpfs": ["/run:size=64m", "/tmp"]}, {"tmpfs": {"/run": "size=64m", "/tmp": ""}}),
+    ("restart no", {"restart": "no"}, {}),
+    ("x- extension keys are ignored", {"x-note": "anything"}, {}),
+]
+
+
+@pytest.mark.parametrize(("name", "service", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_compose_key_translates_to_sdk_kwargs(name: str, service: dict[str, Any], expected: dict[str, Any]) -> None:
+    kwargs = kwargs_for(service)
+    for key, value in expected.items():
+        assert kwargs[key] == value
+    assert set(kwargs) - set(expected) <= {"image"}
+
+
+def test_every_key_the_issue_names_is_in_the_table() -> None:
+    required = (
+        "image command entrypoint environment env_file cap_add cap_drop devices group_add ipc pid privileged "
+        "shm_size security_opt ulimits volumes ports network_mode working_dir user healthcheck deploy"
+    ).split()
+    assert set(required) <= set(SERVICE_KEYS)
+
+
+def test_env_file_is_read_relative_to_the_compose_file_and_environment_wins(tmp_path: Path) -> None:
+    (tmp_path / "vllm.env").write_text("# comment\nexport A=from-file\nB='quoted value'\nC=1 # note\n")
+    plan = translate(
+        {"services": {"app": {"image": "i", "env_file": "vllm.env", "environment": {"A": "inline"}}}},
+        where="cell c",
+        compose_dir=tmp_path,
+        name_prefix="p",
+        watched=None,
+        host_env={},
+    )
+    assert plan.service("app").kwargs["environment"] == {"A": "inline", "B": "quoted value", "C": "1"}
+
+
+def test_parse_env_file_handles_quotes_comments_and_export() -> None:
+    assert parse_env_file('X="a # b"\n\nexport Y=2\nnot a pair\n') == {"X": "a # b", "Y": "2"}
+
+
+@pytest.mark.parametrize(
+    ("service", "message"),
+    [
+        ({"container_name": "x"}, r"services\.app\.container_name: the harness names containers itself"),
+        ({"build": "."}, r"services\.app\.build: the harness never builds"),
+        ({"scale": 2}, r"services\.app\.scale: it is not supported"),
+        ({"volumes": ["models:/m"]}, r"volumes\[0\]: 'models' is a named volume"),
+        ({"volumes": ["/data"]}, r"volumes\[0\]: '/data' is an anonymous volume"),
+        ({"ports": ["8000-8010:8000-8010"]}, r"ports\[0\]: .*ranges are not supported"),
+        ({"restart": "always"}, r"restart: 'always' would relaunch a failing container"),
+        ({"deploy": {"replicas": 2}}, r"deploy\.replicas: only deploy\.resources is supported"),
+        ({"shm_size": "lots"}, r"shm_size: expected a size"),
+        ({"privileged": "yes"}, r"privileged: expected true or false"),
+        ({"env_file": "absent.env"}, r"env_file: .*absent\.env cannot be read"),
+        ({"depends_on": ["db"]}, r"depends_on: names unknown service 'db'"),
+        ({"command": "echo 'unclosed"}, r"command: cannot split into words"),
+        ({"healthcheck": {"test": "x", "every": "1s"}}, r"healthcheck\.every: is not a healthcheck key"),
+    ],
+)
+def test_unsupported_or_invalid_keys_are_errors_naming_the_key(service: dict[str, Any], message: str) -> None:
+    with pytest.raises(ComposeError, match=message) as caught:
+        kwargs_for(service)
+    assert str(caught.value).startswith("cell c1: services.app.")
+
+
+def test_service_without_image_is_an_error() -> None:
+    with pytest.raises(ComposeError, match=r"services\.app\.image: every service needs an image"):
+        translate(
+            {"services": {"app": {"command": "x"}}},
+            where="c",
+            compose_dir=COMPOSE_DIR,
+            name_prefix="p",
+            watched=None,
+            host_env={},
+        )
+
+
+def test_top_level_named_volumes_are_rejected_but_version_is_ignored() -> None:
+    base = {"version": "3.8", "services": {"app": {"image": "i"}}}
+    assert translate(base, where="c", compose_dir=COMPOSE_DIR, name_prefix="p", watched=None, host_env={})
+    with pytest.raises(ComposeError, match="top-level `volumes` is not supported"):
+        translate(
+            {**base, "volumes": {"data": {}}},
+            where="c",
+            compose_dir=COMPOSE_DIR,
+            name_prefix="p",
+            watched=None,
+            host_env={},
+        )
+
+
+def test_services_start_in_depends_on_order_and_service_refs_become_container_refs() -> None:
+    plan = plan_for(
+        {"depends_on": {"db": {"condition": "service_healthy"}}, "network_mode": "service:db"},
+        db={"image": "db:1", "depends_on": ["cache"]},
+        cache={"image": "cache:1"},
+    )
+    assert [s.name for s in plan.services] == ["cache", "db", "app"]
+    app = plan.service("app")
+    assert app.depends_on == {"db": "service_healthy"}
+    assert app.kwargs["network_mode"] == "container:bisect-r-c1-db"
+    assert not app.own_network
+    assert plan.service("db").own_network
+    assert app.container_name == "bisect-r-c1-app"
+
+
+def test_depends_on_cycle_is_an_error() -> None:
+    with pytest.raises(ComposeError, match="depends_on forms a cycle: app -> db -> app"):
+        plan_for({"depends_on": ["db"]}, db={"image": "db", "depends_on": ["app"]})
+
+
+def test_several_services_need_a_watched_service() -> None:
+    compose = {"services": {"a": {"image": "i"}, "b": {"image": "j"}}}
+    with pytest.raises(ComposeError, match="set `service:` in the matrix"):
+        translate(compose, where="c", compose_dir=COMPOSE_DIR, name_prefix="p", watched=None, host_env={})
+    with pytest.raises(ComposeError, match="watched service 'c' is not defined; services are a, b"):
+        translate(compose, where="c", compose_dir=COMPOSE_DIR, name_prefix="p", watched="c", host_env={})
+
+
+def test_stop_grace_period_is_read() -> None:
+    assert plan_for({"stop_grace_period": "30s"}).service("app").stop_timeout == 30

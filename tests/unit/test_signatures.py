@@ -1,0 +1,214 @@
+"""Every built-in pattern against lines the programs really print (source beside each line)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from harness.signatures import (
+    BUILTIN_READY,
+    BUILTIN_SIGNATURES,
+    READY,
+    UNKNOWN,
+    LogClassifier,
+    builtin_ready_patterns,
+    classify_lines,
+    merge_signatures,
+)
+
+LOGS = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
+
+REAL_FAILURE_LINES: list[tuple[str, str]] = [
+    # intel/llm-scaler#424
+    ("device_lost", "RuntimeError: level_zero backend failed with error: 20 (UR_RESULT_ERROR_DEVICE_LOST)"),
+    # oneCCL's level-zero call wrapper reporting a lost device: the device is the root cause, not CCL
+    (
+        "device_lost",
+        "|CCL_ERROR| ze_call.cpp:43 do_call: EXCEPTION: ze error at zeCommandQueueSynchronize, "
+        "code: ZE_RESULT_ERROR_DEVICE_LOST",
+    ),
+    # PyTorch CUDA_CHECK (many vLLM issues)
+    ("device_lost", "RuntimeError: CUDA error: an illegal memory access was encountered"),
+    # NVIDIA kernel driver
+    ("device_lost", "NVRM: Xid (PCI:0000:3b:00): 79, pid=1234, GPU has fallen off the bus."),
+    # intel/torch-xpu-ops#3011
+    (
+        "oom",
+        "torch.OutOfMemoryError: XPU out of memory. Tried to allocate 4.66 GiB. GPU 0 has a total capacity "
+        "of 5.65 GiB of which 5.65 GiB is free.",
+    ),
+    # intel/intel-extension-for-pytorch#629
+    ("oom", "RuntimeError: XPU out of memory. Tried to allocate 1.71 GiB (GPU 0; 15.56 GiB total capacity)"),
+    ("oom", "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity"),
+    # intel/llm-scaler#424 (TP=1)
+    (
+        "kv_cache_insufficient",
+        "ValueError: To serve at least one request with the model's max seq len (24576), (3.75 GiB KV cache "
+        "is needed, which is larger than the available KV cache memory (1.9 GiB).",
+    ),
+    # vLLM 0.11 spelling, pasted in a public vLLM fork's notes
+    (
+        "kv_cache_insufficient",
+        "(EngineCore_DP0 pid=18799) ERROR 10-08 20:33:48 [core.py:708] ValueError: To serve at least one "
+        "request with the models's max seq len (40960), (5.62 GiB KV cache is needed",
+    ),
+    (
+        "kv_cache_insufficient",
+        "ValueError: No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when "
+        "initializing the engine.",
+    ),
+    (
+        "kv_cache_insufficient",
+        "ValueError: The model's max seq len (32768) is larger than the maximum number of tokens that can be "
+        "stored in KV cache (20528). Try increasing `gpu_memory_utilization`",
+    ),
+    # vllm-project/vllm#12847
+    ("no_device", "RuntimeError: Failed to infer device type"),
+    ("no_device", "INFO 05-14 04:44:35 [__init__.py:243] No platform detected, vLLM is running on UnspecifiedPlatform"),
+    ("no_device", "RuntimeError: No CUDA GPUs are available"),
+    ("model_access", "huggingface_hub.errors.GatedRepoError: 401 Client Error. (Request ID: Root=1-6650)"),
+    (
+        "model_access",
+        "Cannot access gated repo for url https://huggingface.co/meta-llama/Llama-3.1-8B/resolve/main/config.json.",
+    ),
+    ("model_access", "ValueError: Invalid repository ID or local directory specified: '/models/qwen'."),
+    ("model_access", "OSError: /llm/models/Qwen3-14B does not appear to have a file named config.json."),
+    (
+        "port_in_use",
+        "ERROR:    [Errno 98] error while attempting to bind on address ('0.0.0.0', 8000): address already in use",
+    ),
+    ("port_in_use", "OSError: [Errno 98] Address already in use"),
+    (
+        "port_in_use",
+        "torch.distributed.DistNetworkError: The server socket has failed to listen on any local network "
+        "address. port: 29500, useIpv6: 0, code: -98, name: EADDRINUSE, message: address already in use",
+    ),
+    ("config_error", "vllm serve: error: unrecognized arguments: --tensor-paralel-size 2"),
+    (
+        "config_error",
+        "ValueError: User-specified max_model_len (50000) is greater than the derived max_model_len "
+        "(max_position_embeddings=40960 or model_max_length=None in model's config.json).",
+    ),
+    ("config_error", "ValueError: Total number of attention heads (40) must be divisible by tensor parallel size (3)."),
+    ("config_error", "pydantic_core._pydantic_core.ValidationError: 1 validation error for ModelConfig"),
+    ("config_error", "error: unexpected argument '--max-batch-prefil-tokens' found"),
+    (
+        "comm_error",
+        "torch.distributed.DistBackendError: NCCL error in: ../torch/csrc/distributed/c10d/ProcessGroupNCCL.cpp"
+        ":1970, unhandled cuda error (run with NCCL_DEBUG=INFO for details), NCCL version 2.20.5",
+    ),
+    (
+        "comm_error",
+        "[rank0]:[E ProcessGroupNCCL.cpp:563] [Rank 0] Watchdog caught collective operation timeout: "
+        "WorkNCCL(SeqNum=1, OpType=ALLREDUCE) ran for 600077 milliseconds before timing out.",
+    ),
+    # vllm-project/vllm#14612
+    (
+        "comm_error",
+        "2025:03:13-10:36:27:(  636) |CCL_ERROR| ze_fd_manager.cpp:214 fill_device_fds: condition "
+        "fds[dev_idx] > 0 failed",
+    ),
+    # vllm-project/vllm#10109
+    ("comm_error", "RuntimeError: oneCCL: exec.cpp:122 start_workers: EXCEPTION: failed to start worker # 0"),
+    # vllm-project/vllm#23176
+    (
+        "engine_failed",
+        "(APIServer pid=1179246) RuntimeError: Engine core initialization failed. See root cause above. "
+        "Failed core proc(s): {}",
+    ),
+    ("engine_failed", "ERROR 06-01 22:03:30 [core.py:500] EngineCore failed to start."),
+    ("engine_failed", "(Worker_TP1 pid=686) ERROR [multiproc_executor.py:822] WorkerProc hit an exception."),
+]
+
+HARMLESS_LINES = [
+    "|CCL_WARN| value of CCL_ZE_IPC_EXCHANGE changed to be sockets (default:pidfd)",
+    "|CCL_WARN| pidfd is not supported, fallbacks to drmfd exchange mode",
+    # a real vLLM warning that mentions errors without being one
+    "WARNING 05-01 10:00:00 [utils.py:2420] Found ulimit of 1024 and failed to automatically increase with "
+    "error current limit exceeds maximum limit. This can cause fd limit errors like `OSError: [Errno 24] "
+    "Too many open files`. Consider increasing with ulimit -n",
+    "WARNING 05-01 10:00:00 [config.py:1100] error_correction is disabled for this model",
+    "> Fragmentation (Wasted) : 0.01 GB",
+    "Loading safetensors checkpoint shards: 100% Completed | 8/8 [00:41<00:00,  5.13s/it]",
+    "(APIServer pid=1) INFO 05-01 10:00:00 [api_server.py:1856] Starting vLLM API server 0 on http://0.0.0.0:8000",
+]
+
+REAL_READY_LINES = [
+    "(APIServer pid=1) INFO:     Application startup complete.",
+    "INFO:     Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)",
+    "[2025-01-01 12:00:00] The server is fired up and ready to roll!",
+    "2024-10-01T12:00:00.000000Z  INFO text_generation_router::server: router/src/server.rs:2387: Connected",
+    'time=2024-08-07T12:00:00.000Z level=INFO source=routes.go:1153 msg="Listening on 127.0.0.1:11434 (version 0.3.4)"',
+]
+
+
+@pytest.mark.parametrize(("expected", "line"), REAL_FAILURE_LINES)
+def test_real_failure_line_gets_its_signature(expected: str, line: str) -> None:
+    outcome, match = classify_lines([line])
+    assert outcome == expected
+    assert match is not None and match.line == line and match.line_no == 1
+
+
+def test_every_builtin_signature_is_exercised_by_a_real_line() -> None:
+    covered = {name for name, _ in REAL_FAILURE_LINES}
+    assert covered == {sig.name for sig in BUILTIN_SIGNATURES}
+
+
+@pytest.mark.parametrize("line", HARMLESS_LINES)
+def test_lines_that_merely_mention_errors_are_not_failures(line: str) -> None:
+    assert classify_lines([line])[0] == UNKNOWN
+
+
+@pytest.mark.parametrize("line", REAL_READY_LINES)
+def test_real_ready_lines_of_common_servers(line: str) -> None:
+    assert classify_lines([line])[0] == READY
+
+
+def test_every_builtin_ready_pattern_matches_one_of_the_real_lines() -> None:
+    for ready in BUILTIN_READY:
+        assert any(re.search(ready.pattern, line) for line in REAL_READY_LINES), ready.server
+
+
+def test_root_cause_beats_the_wrapper_printed_after_it() -> None:
+    lines = [
+        "(Worker_TP1 pid=686) ERROR [multiproc_executor.py:822] WorkerProc hit an exception.",
+        "RuntimeError: level_zero backend failed with error: 20 (UR_RESULT_ERROR_DEVICE_LOST)",
+        "RuntimeError: Engine core initialization failed. See root cause above. Failed core proc(s): {}",
+    ]
+    outcome, match = classify_lines(lines)
+    assert outcome == "device_lost"
+    assert match is not None and match.line_no == 2
+
+
+def test_the_reports_own_logs() -> None:
+    with (LOGS / "llm-scaler-424-tp2.log").open() as handle:
+        outcome, match = classify_lines(handle)
+    assert outcome == "device_lost"
+    assert match is not None and "UR_RESULT_ERROR_DEVICE_LOST" in match.line
+    with (LOGS / "llm-scaler-424-tp1.log").open() as handle:
+        assert classify_lines(handle)[0] == "kv_cache_insufficient"
+
+
+def test_classifier_keeps_the_first_ready_line_and_best_failure() -> None:
+    classifier = LogClassifier(BUILTIN_SIGNATURES, builtin_ready_patterns())
+    assert classifier.feed("INFO:     Application startup complete.") is not None
+    assert classifier.ready is not None and classifier.ready.line_no == 1
+    classifier.feed("RuntimeError: Engine core initialization failed.")
+    classifier.feed("RuntimeError: CUDA error: an illegal memory access was encountered")
+    classifier.feed("RuntimeError: Engine core initialization failed.")
+    assert classifier.failure is not None
+    assert (classifier.failure.name, classifier.failure.line_no) == ("device_lost", 3)
+
+
+def test_matrix_signatures_add_and_override_builtins() -> None:
+    merged = merge_signatures(
+        [("xccl_addr_window", [r"addr_window check failed"], None), ("oom", [r"OOMKilled"], None)]
+    )
+    names = [s.name for s in merged]
+    assert names[0] == "xccl_addr_window"
+    oom = next(s for s in merged if s.name == "oom")
+    assert oom.patterns == ("OOMKilled",) and oom.rank == 20
+    assert classify_lines(["[XCCL][init.cpp:1227] host addr_window check failed"], merged)[0] == "xccl_addr_window"
+    assert classify_lines(["torch.OutOfMemoryError: CUDA out of memory"], merged)[0] == UNKNOWN
