@@ -122,10 +122,10 @@ def run(
     store = RunStore(results, run_id)
     try:
         prepared = prepare(matrix, cells, lambda cell: store.cell_dir(cell.id), run_id.rsplit("-", 1)[-1])
+        client = docker_ops.connect()
     except HarnessError:
         shutil.rmtree(store.path, ignore_errors=True)
         raise
-    client = docker_ops.connect()
     layout = matrix.spec.table_layout()
     info = RunInfo(
         run_id=run_id,

@@ -1,0 +1,108 @@
+"""The CLI through Typer's in-process runner: exit codes, stdout tables, one-line errors on stderr."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from harness.cli import app
+from harness.errors import ExitCode
+from tests.conftest import MatrixWriter
+
+ROOT = Path(__file__).resolve().parents[2]
+LOGS = ROOT / "tests" / "fixtures" / "logs"
+runner = CliRunner()
+
+
+def test_plan_lists_cells_without_launching() -> None:
+    result = runner.invoke(app, ["plan", str(ROOT / "matrices" / "demo.yaml")])
+    assert result.exit_code == ExitCode.OK
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| image-")]
+    assert len(rows) == 20
+    assert "20 cells" in result.stderr
+
+
+def test_render_writes_a_compose_file_per_cell(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["render", str(ROOT / "matrices" / "b50.yaml"), "--out", str(tmp_path)])
+    assert result.exit_code == ExitCode.OK, result.stderr
+    files = sorted(tmp_path.glob("*/compose.yaml"))
+    assert len(files) == 19
+    text = next(f for f in files if "1.4_tp-2_env-ipc-sockets_caps-ptrace_pid-host" in str(f)).read_text()
+    assert 'CCL_ZE_IPC_EXCHANGE: "sockets"' in text
+    assert 'cap_add: ["SYS_PTRACE"]' in text and "pid: host" in text
+    assert "source /opt/intel/oneapi/setvars.sh --force &&" in text
+
+
+def test_schema_is_json_schema() -> None:
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == ExitCode.OK
+    assert json.loads(result.stdout)["title"] == "MatrixSpec"
+
+
+def test_classify_labels_the_reports_logs() -> None:
+    logs = [
+        LOGS / name
+        for name in ("llm-scaler-424-tp2.log", "llm-scaler-424-tp1.log", "vllm-ready.log", "vllm-unfinished.log")
+    ]
+    result = runner.invoke(app, ["classify", "--format", "json", *map(str, logs)])
+    assert result.exit_code == ExitCode.OK
+    verdicts = json.loads(result.stdout)
+    assert [v["outcome"] for v in verdicts] == ["device_lost", "kv_cache_insufficient", "ready", "unknown"]
+    assert verdicts[0]["signature"] == "device_lost"
+    assert verdicts[0]["line_no"] == 15
+    assert verdicts[0]["line"].endswith("(UR_RESULT_ERROR_DEVICE_LOST)")
+    assert verdicts[2]["signature"] is None and verdicts[3]["line"] is None
+
+
+def test_classify_text_format_names_file_line_and_outcome() -> None:
+    result = runner.invoke(app, ["classify", str(LOGS / "llm-scaler-424-tp2.log")])
+    assert result.stdout.startswith(f"{LOGS / 'llm-scaler-424-tp2.log'}:15: device_lost  RuntimeError:")
+
+
+def test_classify_missing_file_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["classify", str(tmp_path / "nope.log")])
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert result.stderr.strip() == f"bisect: {tmp_path / 'nope.log'}: cannot read: No such file or directory"
+
+
+@pytest.mark.parametrize("command", ["run", "plan", "render"])
+def test_bad_matrix_is_one_line_and_exit_2(write_matrix: MatrixWriter, command: str) -> None:
+    path = write_matrix(axes={"image": []})
+    result = runner.invoke(app, [command, str(path)])
+    assert result.exit_code == ExitCode.BAD_INPUT
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"bisect: {path}: axes: ")
+    assert "Traceback" not in result.output
+
+
+def test_template_error_stops_the_run_before_any_launch_and_leaves_no_run_folder(
+    write_matrix: MatrixWriter, tmp_path: Path
+) -> None:
+    path = write_matrix("services:\n  app:\n    image: {{ image }}\n    command: {{ missing_var }}\n")
+    results = tmp_path / "results"
+    result = runner.invoke(app, ["run", str(path), "--results", str(results)])
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "'missing_var' is undefined" in result.stderr
+    assert not results.exists() or list(results.iterdir()) == []
+
+
+def test_compose_error_names_cell_and_key(write_matrix: MatrixWriter) -> None:
+    path = write_matrix("services:\n  app:\n    image: {{ image }}\n    container_name: fixed\n")
+    result = runner.invoke(app, ["render", str(path), "--out", str(path.parent / "out")])
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "services.app.container_name: the harness names containers itself" in result.stderr
+
+
+def test_unreachable_engine_exits_3(
+    write_matrix: MatrixWriter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-such.sock")
+    result = runner.invoke(app, ["run", str(write_matrix()), "--results", str(tmp_path / "results")])
+    assert result.exit_code == ExitCode.DOCKER_UNAVAILABLE
+    assert "cannot reach the Docker engine" in result.stderr
+    assert "Traceback" not in result.output
+    assert list((tmp_path / "results").iterdir()) == []
