@@ -257,7 +257,9 @@ def _tmpfs(value: Any, ctx: _Context) -> dict[str, Any]:
     return {"tmpfs": mounts}
 
 
-_PORT = re.compile(r"^(?:(?P<ip>\d+\.\d+\.\d+\.\d+):)?(?:(?P<host>\d*):)?(?P<container>\d+)(?:/(?P<proto>tcp|udp|sctp))?$")
+_PORT = re.compile(
+    r"^(?:(?P<ip>\d+\.\d+\.\d+\.\d+):)?(?:(?P<host>\d*):)?(?P<container>\d+)(?:/(?P<proto>tcp|udp|sctp))?$"
+)
 
 
 def _ports(value: Any, ctx: _Context) -> dict[str, Any]:
