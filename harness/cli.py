@@ -9,24 +9,21 @@ import shutil
 import signal
 import sys
 from collections.abc import Sequence
-from contextlib import nullcontext
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console, Group
-from rich.live import Live
-from rich.table import Table
-from rich.text import Text
+from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
-from harness.errors import ExitCode, HarnessError, LogFileError
+from harness.errors import ExitCode, HarnessError, LogFileError, UsageError
 from harness.matrix import Cell, Matrix, expand, load_matrix, matrix_json_schema
-from harness.results import CellResult, RunInfo, RunStore, new_run_id, now_iso, write_atomic
-from harness.signatures import ERROR, READY, UNKNOWN, classify_lines
+from harness.results import RunInfo, RunStore, new_run_id, now_iso, write_atomic
+from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, UNKNOWN, classify_lines
 
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class _Group(TyperGroup):
@@ -34,7 +31,7 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except HarnessError as exc:
-            err.print(f"[bold red]bisect:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            err.print(f"[bold red]bisect:[/] {escape(str(exc))}")
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             err.print("bisect: interrupted")
@@ -59,49 +56,15 @@ def _load(path: Path) -> tuple[Matrix, list[Cell]]:
     return matrix, expand(matrix.spec, origin=path)
 
 
+def _check_outcomes(names: Sequence[str], rules: Any) -> None:
+    known = [READY, CRASHED, TIMEOUT, ERROR, NOT_RUN, *(sig.name for sig in rules.signatures)]
+    for name in names:
+        if name not in known:
+            raise UsageError(f"--fail-on {name}: unknown outcome; expected one of {', '.join(known)}")
+
+
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
-
-
-class _LiveMatrix:
-    """The matrix filling in on stderr while cells run."""
-
-    def __init__(self, cells: Sequence[Cell], rows: Sequence[str], cols: Sequence[str]) -> None:
-        self.rows, self.cols = list(rows), list(cols)
-        self.row_keys = list(dict.fromkeys(self._key(c.labels, self.rows) for c in cells))
-        self.col_keys = list(dict.fromkeys(self._key(c.labels, self.cols) for c in cells))
-        self.status: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
-        self.done = 0
-        self.total = len(cells)
-        self.current = ""
-
-    @staticmethod
-    def _key(labels: Any, axes: Sequence[str]) -> tuple[str, ...]:
-        return tuple(labels[a] for a in axes)
-
-    def start(self, cell: Cell) -> None:
-        self.current = f"running {cell.describe()}"
-        self._slot(cell.labels).append("▶")
-
-    def finish(self, labels: Any, text: str) -> None:
-        slot = self._slot(labels)
-        slot[slot.index("▶") if "▶" in slot else len(slot) :] = [text]
-        self.done += 1
-
-    def _slot(self, labels: Any) -> list[str]:
-        return self.status.setdefault((self._key(labels, self.rows), self._key(labels, self.cols)), [])
-
-    def __rich__(self) -> Group:
-        table = Table(show_edge=False, pad_edge=False)
-        for axis in self.rows or [""]:
-            table.add_column(axis)
-        for key in self.col_keys:
-            table.add_column(", ".join(f"{a}={v}" for a, v in zip(self.cols, key, strict=True)) or "outcome")
-        for row in self.row_keys:
-            cells = [" / ".join(self.status.get((row, col), ["·"])) for col in self.col_keys]
-            table.add_row(*row, *cells)
-        header = Text(f"{self.done}/{self.total} cells  {self.current}", style="bold")
-        return Group(header, table)
 
 
 @app.command()
@@ -114,10 +77,13 @@ def run(
 ) -> None:
     """Launch every cell of the matrix and print the outcome table."""
     from harness import docker_ops
-    from harness.report import cell_text, outcome_table, summary_counts
+    from harness.progress import MatrixProgress
+    from harness.report import outcome_table, summary_counts
     from harness.runner import RunInterrupted, prepare, run_cells, watch_rules
 
     matrix, cells = _load(matrix_path)
+    rules = watch_rules(matrix)
+    _check_outcomes(fail_on or [], rules)
     run_id = new_run_id(matrix.spec.name)
     store = RunStore(results, run_id)
     try:
@@ -135,30 +101,26 @@ def run(
         started_at=now_iso(),
     )
     store.write_run(info)
-    live_view = _LiveMatrix(cells, layout.rows, layout.cols)
-    err.print(f"run {run_id}: {len(cells)} cells -> {store.path}", highlight=False)
-
-    def on_start(prepared_cell: Any, index: int) -> None:
-        live_view.start(prepared_cell.cell)
-
-    def on_done(result: CellResult) -> None:
-        live_view.finish(result.labels, cell_text(result))
-        if not err.is_terminal:
-            took = f" in {result.seconds:.1f}s" if result.seconds is not None else ""
-            err.print(f"[{live_view.done}/{live_view.total}] {result.cell_id}: {result.outcome}{took}", markup=False)
-
+    err.print(f"run {run_id}: {len(cells)} cells -> {store.path}")
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     interrupted = False
     try:
-        with Live(live_view, console=err, refresh_per_second=4) if err.is_terminal else nullcontext():
-            outcomes = run_cells(client, prepared, watch_rules(matrix), store, on_start, on_done)
+        with MatrixProgress(err, cells, layout.rows, layout.cols) as progress:
+            outcomes = run_cells(
+                client,
+                prepared,
+                rules,
+                store,
+                on_start=lambda item, index: progress.cell_started(item.cell),
+                on_done=progress.cell_finished,
+            )
     except RunInterrupted as stop:
         outcomes, interrupted = stop.results, True
     finally:
         signal.signal(signal.SIGTERM, previous)
     store.write_run(info.model_copy(update={"finished_at": now_iso(), "interrupted": interrupted}))
     typer.echo(outcome_table(outcomes, layout.rows, layout.cols))
-    err.print(f"{summary_counts(outcomes)}; results in {store.path}", highlight=False)
+    err.print(f"{summary_counts(outcomes)}; results in {store.path}")
     if interrupted:
         err.print("bisect: interrupted; the interrupted cell is recorded as not_run")
         raise typer.Exit(int(ExitCode.INTERRUPTED))
@@ -176,7 +138,7 @@ def plan(matrix_path: MatrixArg) -> None:
     axes = list(matrix.spec.axes)
     rows = [[c.id, *(c.labels[a] for a in axes)] for c in cells]
     typer.echo(tabulate(rows, headers=["cell", *axes], tablefmt="github", disable_numparse=True))
-    err.print(f"{len(cells)} cells", highlight=False)
+    err.print(f"{len(cells)} cells")
 
 
 @app.command()
@@ -194,7 +156,7 @@ def render(
     prepared = prepare(matrix, cells, lambda cell: target / cell.id, "render")
     for item in prepared:
         typer.echo(str(item.compose_path))
-    err.print(f"{len(prepared)} compose files written under {target}", highlight=False)
+    err.print(f"{len(prepared)} compose files written under {target}")
 
 
 @app.command()
@@ -265,7 +227,7 @@ def clean(
     if run_id:
         filters[docker_ops.LABEL_RUN] = run_id
     removed = docker_ops.remove_labelled(client, filters)
-    err.print(f"removed {len(removed)}: {', '.join(removed)}" if removed else "nothing to remove", highlight=False)
+    err.print(f"removed {len(removed)}: {', '.join(removed)}" if removed else "nothing to remove")
 
 
 def main() -> None:

@@ -115,14 +115,25 @@ class LogPump:
         self.lines: queue.Queue[str | None] = queue.Queue(maxsize=10_000)
         self._container = container
         self._path = path
+        self._closed = threading.Event()
         self._thread = threading.Thread(target=self._pump, name=f"log-{container.name}", daemon=True)
 
     def start(self) -> LogPump:
         self._thread.start()
         return self
 
-    def join(self, timeout: float) -> None:
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop handing out lines (the file still gets everything) and wait for the stream to end."""
+        self._closed.set()
         self._thread.join(timeout)
+
+    def _hand_out(self, line: str | None) -> None:
+        while not self._closed.is_set():
+            try:
+                self.lines.put(line, timeout=0.2)
+                return
+            except queue.Full:
+                continue
 
     def _pump(self) -> None:
         pending = b""
@@ -135,13 +146,13 @@ class LogPump:
                     pending += chunk
                     *complete, pending = pending.split(b"\n")
                     for raw in complete:
-                        self.lines.put(raw.decode("utf-8", "replace"))
+                        self._hand_out(raw.decode("utf-8", "replace"))
                 if pending:
-                    self.lines.put(pending.decode("utf-8", "replace"))
+                    self._hand_out(pending.decode("utf-8", "replace"))
         except Exception:
-            pass
+            pass  # the stream ends abruptly when the container is removed; the file has what arrived
         finally:
-            self.lines.put(END_OF_LOG)
+            self._hand_out(END_OF_LOG)
 
 
 def probe_url(container: Any, port: int, path: str, host_network: bool) -> str | None:

@@ -40,6 +40,10 @@ class ComposeError(HarnessError):
     """A rendered compose file uses something the harness cannot translate."""
 
 
+class UsageError(HarnessError):
+    """A command-line option has a value the harness does not know."""
+
+
 class LogFileError(HarnessError):
     """A log given to `bisect classify` cannot be read."""
 

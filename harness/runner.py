@@ -231,6 +231,7 @@ def run_cell(client: docker.DockerClient, prepared: PreparedCell, rules: WatchRu
         return _error_result(base, f"image {', '.join(missing)} not present locally; build or pull it first")
     labels = docker_ops.owner_labels(store.run_id, cell.id)
     containers: dict[str, Any] = {}
+    pump: docker_ops.LogPump | None = None
     try:
         network = docker_ops.create_network(client, f"{plan.services[0].container_name.rsplit('-', 1)[0]}-net", labels)
         deadline = time.monotonic() + rules.timeout
@@ -264,6 +265,8 @@ def run_cell(client: docker.DockerClient, prepared: PreparedCell, rules: WatchRu
         return _error_result(base, f"engine error: {type(exc).__name__}: {exc}")
     finally:
         _teardown(client, plan, containers, store, cell, labels)
+        if pump is not None:
+            pump.close()
     return result.model_copy(update={"finished_at": now_iso()})
 
 

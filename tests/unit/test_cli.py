@@ -106,3 +106,9 @@ def test_unreachable_engine_exits_3(
     assert "cannot reach the Docker engine" in result.stderr
     assert "Traceback" not in result.output
     assert list((tmp_path / "results").iterdir()) == []
+
+
+def test_fail_on_an_unknown_outcome_is_a_usage_error(write_matrix: MatrixWriter) -> None:
+    result = runner.invoke(app, ["run", str(write_matrix()), "--fail-on", "device-lost"])
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert result.stderr.startswith("bisect: --fail-on device-lost: unknown outcome; expected one of ready, crashed")
