@@ -169,11 +169,11 @@ def classify(
 ) -> None:
     """Apply the run's log classifier to saved logs (e.g. pasted from a bug report)."""
     from harness.runner import watch_rules
-    from harness.signatures import BUILTIN_SIGNATURES
+    from harness.signatures import BUILTIN_SIGNATURES, Signature
 
     if output_format not in ("text", "json"):
-        raise LogFileError(f"--format {output_format}: expected text or json")
-    signatures: Any = BUILTIN_SIGNATURES
+        raise UsageError(f"--format {output_format}: expected text or json")
+    signatures: Sequence[Signature] = BUILTIN_SIGNATURES
     ready: list[str] | None = None
     if matrix_path is not None:
         rules = watch_rules(load_matrix(matrix_path))

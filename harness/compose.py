@@ -41,6 +41,7 @@ class ComposePlan:
     services: tuple[ServicePlan, ...]
     """In start order (depends_on respected)."""
     watched: str
+    network_name: str
 
     def service(self, name: str) -> ServicePlan:
         return next(s for s in self.services if s.name == name)
@@ -617,4 +618,4 @@ def translate(
         watched = next(iter(plans))
     elif watched not in plans:
         raise ComposeError(f"{where}: watched service {watched!r} is not defined; services are {', '.join(plans)}")
-    return ComposePlan(services=tuple(_start_order(plans, where)), watched=watched)
+    return ComposePlan(services=tuple(_start_order(plans, where)), watched=watched, network_name=f"{name_prefix}-net")

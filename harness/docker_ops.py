@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import queue
+import signal
 import socket
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -208,19 +209,17 @@ def remove_labelled(client: docker.DockerClient, filters: Mapping[str, str], sto
 
 
 @contextmanager
-def deferred_interrupts() -> Iterator[Callable[[], bool]]:
+def deferred_interrupts() -> Iterator[None]:
     """Hold Ctrl-C/SIGTERM while cleaning up, so a second Ctrl-C cannot strand a GPU container."""
-    import signal
-
     if threading.current_thread() is not threading.main_thread():
-        yield lambda: False
+        yield
         return
     received: list[int] = []
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig in previous:
         signal.signal(sig, lambda signum, frame: received.append(signum))
     try:
-        yield lambda: bool(received)
+        yield
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

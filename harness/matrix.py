@@ -249,6 +249,15 @@ def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
     return list(model.model_fields)
 
 
+def yaml_problem(exc: yaml.YAMLError) -> tuple[int | None, int | None, str]:
+    """1-based line and column of a YAML error, and its short description."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return None, None, problem
+    return mark.line + 1, mark.column + 1, problem
+
+
 def load_matrix(path: Path) -> Matrix:
     """Read and validate a matrix file; every problem is one MatrixError line naming file and key."""
     try:
@@ -260,9 +269,8 @@ def load_matrix(path: Path) -> Matrix:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line, column, problem = yaml_problem(exc)
+        where = f":{line}:{column}" if line else ""
         raise MatrixError(f"{path}{where}: not valid YAML: {problem}") from None
     if not isinstance(raw, dict):
         raise MatrixError(f"{path}: top level must be a mapping with keys name, template, axes, ...")

@@ -11,7 +11,7 @@ import jinja2
 import yaml
 
 from harness.errors import TemplateError
-from harness.matrix import Cell, Matrix
+from harness.matrix import Cell, Matrix, yaml_problem
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,10 @@ def render_cell(matrix: Matrix, cell: Cell, template: jinja2.Template | None = N
     try:
         compose = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at rendered line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
+        line, _, problem = yaml_problem(exc)
+        at = f" at rendered line {line}" if line else ""
         raise TemplateError(
-            f"{matrix.template_path.name}: {where}: rendered compose is not valid YAML{line}: {problem}; "
+            f"{matrix.template_path.name}: {where}: rendered compose is not valid YAML{at}: {problem}; "
             "inspect it with `bisect render`"
         ) from None
     if not isinstance(compose, dict) or not isinstance(compose.get("services"), dict) or not compose["services"]:

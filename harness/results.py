@@ -6,7 +6,6 @@ results/<run-id>/cells/<cell-id>/{compose.yaml, <service>.log, result.json}
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
@@ -108,9 +107,3 @@ class RunStore:
 
     def write_run(self, info: RunInfo) -> None:
         write_json(self.path / "run.json", info)
-
-    def read_results(self) -> list[CellResult]:
-        results = []
-        for path in sorted((self.path / "cells").glob("*/result.json")):
-            results.append(CellResult.model_validate(json.loads(path.read_text(encoding="utf-8"))))
-        return results

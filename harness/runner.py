@@ -233,7 +233,7 @@ def run_cell(client: docker.DockerClient, prepared: PreparedCell, rules: WatchRu
     containers: dict[str, Any] = {}
     pump: docker_ops.LogPump | None = None
     try:
-        network = docker_ops.create_network(client, f"{plan.services[0].container_name.rsplit('-', 1)[0]}-net", labels)
+        network = docker_ops.create_network(client, plan.network_name, labels)
         deadline = time.monotonic() + rules.timeout
         for service in plan.services:
             for dependency, condition in service.depends_on.items():

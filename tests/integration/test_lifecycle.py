@@ -13,12 +13,12 @@ from typing import Any
 
 import docker
 import pytest
-import yaml
 from build_images import BASE_TAG
 from typer.testing import CliRunner
 
 from harness.cli import app
 from harness.docker_ops import LABEL_CELL, LABEL_OWNER
+from tests.conftest import MatrixWriter
 
 pytestmark = pytest.mark.docker
 READY_LINE = "echo 'INFO:     Application startup complete.'"
@@ -95,7 +95,7 @@ def test_exit_code_ready_rule(script_matrix: Any, tmp_path: Path) -> None:
     assert (found["ok"]["outcome"], found["bad"]["outcome"], found["bad"]["exit_code"]) == ("ready", "crashed", 2)
 
 
-def test_compose_settings_reach_the_container(tmp_path: Path) -> None:
+def test_compose_settings_reach_the_container(write_matrix: MatrixWriter, tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "weights.txt").write_text("qwen3-14b-weights\n")
     (tmp_path / "cell.env").write_text("FROM_FILE=file-value\nOVERRIDDEN=file\n")
@@ -119,18 +119,8 @@ def test_compose_settings_reach_the_container(tmp_path: Path) -> None:
     labels: {purpose: test}
     ulimits: {nofile: {soft: 512, hard: 1024}}
 """
-    (tmp_path / "t.yaml.j2").write_text(template)
-    matrix = tmp_path / "m.yaml"
-    matrix.write_text(
-        yaml.safe_dump(
-            {
-                "name": "translate",
-                "template": "t.yaml.j2",
-                "axes": {"image": [BASE_TAG], "flavour": ["sockets"]},
-                "ready": {"exit_code": 0},
-                "timeout": "20s",
-            }
-        )
+    matrix = write_matrix(
+        template, axes={"image": [BASE_TAG], "flavour": ["sockets"]}, ready={"exit_code": 0}, timeout="20s"
     )
     results = tmp_path / "results"
     result = run(matrix, results)
@@ -146,7 +136,7 @@ def test_compose_settings_reach_the_container(tmp_path: Path) -> None:
     assert lines[6:9] == ["cellhost", "512", "read-only-ok"]
 
 
-def test_services_start_in_dependency_order_on_a_cell_network(tmp_path: Path) -> None:
+def test_services_start_in_dependency_order_on_a_cell_network(write_matrix: MatrixWriter, tmp_path: Path) -> None:
     template = """services:
   app:
     image: {{ image }}
@@ -160,20 +150,7 @@ def test_services_start_in_dependency_order_on_a_cell_network(tmp_path: Path) ->
     healthcheck: {test: ["CMD", "test", "-f", "/shared/db-was-here"], interval: 1s, retries: 20}
 """
     (tmp_path / "shared").mkdir()
-    (tmp_path / "t.yaml.j2").write_text(template)
-    matrix = tmp_path / "m.yaml"
-    matrix.write_text(
-        yaml.safe_dump(
-            {
-                "name": "deps",
-                "template": "t.yaml.j2",
-                "service": "app",
-                "axes": {"image": [BASE_TAG]},
-                "ready": {"exit_code": 0},
-                "timeout": "30s",
-            }
-        )
-    )
+    matrix = write_matrix(template, service="app", axes={"image": [BASE_TAG]}, ready={"exit_code": 0}, timeout="30s")
     results = tmp_path / "results"
     result = run(matrix, results)
     assert result.exit_code == 0, result.output
@@ -183,11 +160,11 @@ def test_services_start_in_dependency_order_on_a_cell_network(tmp_path: Path) ->
     assert json.loads((cell_dir / "result.json").read_text())["outcome"] == "ready"
 
 
-def test_a_container_the_engine_refuses_is_an_error_and_leaves_nothing(script_matrix: Any, tmp_path: Path) -> None:
+def test_a_container_the_engine_refuses_is_an_error_and_leaves_nothing(
+    write_matrix: MatrixWriter, tmp_path: Path
+) -> None:
     template = "services:\n  app:\n    image: {{ image }}\n    devices: [/dev/no-such-gpu]\n    command: [true]\n"
-    (tmp_path / "t.yaml.j2").write_text(template)
-    matrix = tmp_path / "m.yaml"
-    matrix.write_text(yaml.safe_dump({"name": "refused", "template": "t.yaml.j2", "axes": {"image": [BASE_TAG]}}))
+    matrix = write_matrix(template, axes={"image": [BASE_TAG]})
     results = tmp_path / "results"
     result = run(matrix, results)
     assert result.exit_code == 1
