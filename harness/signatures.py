@@ -1,7 +1,7 @@
 """Failure signatures and ready patterns, as ordered data, and the line-by-line log classifier.
 
-Every built-in pattern is based on a line the program really prints; `source` says where it was
-seen (the program's source file or a public issue that pasted the log). Rank orders specificity:
+Every built-in pattern is based on a line the program really prints; its `source` says where that
+line was seen (the program's source file or a public issue that pasted the log). Rank orders specificity:
 when several signatures match during the settle window, the lowest rank wins, so a root cause
 (DEVICE_LOST) beats the wrapper printed after it ("Engine core initialization failed").
 """
@@ -21,11 +21,22 @@ NOT_RUN = "not_run"
 
 
 @dataclass(frozen=True)
+class Pattern:
+    """A regular expression and where a line it matches was really seen."""
+
+    regex: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Signature:
     name: str
     rank: int
-    patterns: tuple[str, ...]
-    source: str = ""
+    patterns: tuple[Pattern, ...]
+
+    @property
+    def regexes(self) -> tuple[str, ...]:
+        return tuple(p.regex for p in self.patterns)
 
 
 @dataclass(frozen=True)
@@ -35,124 +46,136 @@ class ReadyPattern:
     source: str
 
 
+P = Pattern
+VLLM_V1_ENGINE = "vLLM v1/engine/utils.py wait_for_engine_startup (intel/llm-scaler#424, vllm-project/vllm#23176)"
+
 BUILTIN_SIGNATURES: tuple[Signature, ...] = (
     Signature(
         "device_lost",
         10,
         (
-            r"UR_RESULT_ERROR_DEVICE_LOST",
-            r"ZE_RESULT_ERROR_DEVICE_LOST",
-            r"level_zero backend failed with error: 20\b",
-            r"CUDA error: an illegal memory access was encountered",
-            r"CUDA error: unspecified launch failure",
-            r"NVRM: Xid \(",
-            r"GPU has fallen off the bus",
-            r"Memory access fault by GPU node",
+            P(r"UR_RESULT_ERROR_DEVICE_LOST", "torch.xpu.synchronize in intel/llm-scaler#424"),
+            P(r"ZE_RESULT_ERROR_DEVICE_LOST", "oneCCL ze_call.cpp do_call and Level Zero API return code"),
+            P(r"level_zero backend failed with error: 20\b", "intel/llm-scaler#424, pytorch/pytorch#190972"),
+            P(r"CUDA error: an illegal memory access was encountered", "PyTorch c10/cuda CUDA_CHECK"),
+            P(r"CUDA error: unspecified launch failure", "PyTorch c10/cuda CUDA_CHECK"),
+            P(r"NVRM: Xid \(", "NVIDIA kernel driver Xid report"),
+            P(r"GPU has fallen off the bus", "NVIDIA kernel driver, Xid 79"),
+            P(r"Memory access fault by GPU node", "ROCm runtime (HSA) page fault report"),
         ),
-        "intel/llm-scaler#424 (torch.xpu.synchronize); PyTorch c10/cuda CUDA_CHECK messages; "
-        "NVIDIA driver Xid kernel lines; ROCm runtime fault line",
     ),
     Signature(
         "oom",
         20,
         (
-            r"\bOutOfMemoryError\b",
-            r"\b(?:CUDA|XPU|HIP) out of memory\b",
-            r"(?:UR_RESULT|ZE_RESULT)_ERROR_OUT_OF_DEVICE_MEMORY",
-            r"Current platform can NOT allocate memory block with size larger than 4GB",
+            P(r"\bOutOfMemoryError\b", "torch.OutOfMemoryError (intel/torch-xpu-ops#3011)"),
+            P(r"\b(?:CUDA|XPU|HIP) out of memory\b", "PyTorch caching allocators (intel/llm-scaler#578)"),
+            P(
+                r"(?:UR_RESULT|ZE_RESULT)_ERROR_OUT_OF_DEVICE_MEMORY",
+                "level_zero backend error 39 (open-edge-platform/physical-ai-studio#440)",
+            ),
+            P(
+                r"Current platform can NOT allocate memory block with size larger than 4GB",
+                "IPEX allocator (intel/intel-extension-for-pytorch#629)",
+            ),
         ),
-        "torch.OutOfMemoryError from the CUDA/XPU caching allocators (intel/llm-scaler#578, "
-        "intel/torch-xpu-ops#3011); IPEX 4GB allocation limit (intel/intel-extension-for-pytorch#629)",
     ),
     Signature(
         "kv_cache_insufficient",
         30,
         (
-            r"To serve at least one request with the models?'s? max seq len",
-            r"No available memory for the cache blocks",
-            r"max seq len \(\d+\) is larger than the maximum number of tokens that can be stored in KV cache",
+            P(
+                r"To serve at least one request with the models?'s? max seq len",
+                "vLLM v1/core/kv_cache_utils.py check_enough_kv_cache_memory (intel/llm-scaler#424)",
+            ),
+            P(r"No available memory for the cache blocks", "vLLM v1/core/kv_cache_utils.py"),
+            P(
+                r"max seq len \(\d+\) is larger than the maximum number of tokens that can be stored in KV cache",
+                "vLLM v0 worker raise_if_cache_size_invalid",
+            ),
         ),
-        "vLLM v1/core/kv_cache_utils.py check_enough_kv_cache_memory (intel/llm-scaler#424); "
-        "vLLM v0 worker raise_if_cache_size_invalid",
     ),
     Signature(
         "no_device",
         40,
         (
-            r"No CUDA GPUs are available",
-            r"Found no NVIDIA driver on your system",
-            r"Failed to infer device type",
-            r"No platform detected, vLLM is running on UnspecifiedPlatform",
-            r"(?:PI_ERROR|UR_RESULT_ERROR)_DEVICE_NOT_FOUND",
+            P(r"No CUDA GPUs are available", "torch.cuda lazy init"),
+            P(r"Found no NVIDIA driver on your system", "torch.cuda lazy init"),
+            P(r"Failed to infer device type", "vLLM DeviceConfig (vllm-project/vllm#12847, #13946)"),
+            P(r"No platform detected, vLLM is running on UnspecifiedPlatform", "vLLM platforms (#12847)"),
         ),
-        "vLLM platform detection (vllm-project/vllm#12847, #13946); torch.cuda lazy init; SYCL runtime",
     ),
     Signature(
         "model_access",
         50,
         (
-            r"GatedRepoError|Cannot access gated repo",
-            r"RepositoryNotFoundError|Repository Not Found for url",
-            r"401 Client Error",
-            r"Invalid repository ID or local directory specified",
-            r"does not appear to have a file named config\.json",
-            r"HFValidationError",
-            r"We couldn't connect to 'https://huggingface\.co'",
+            P(r"GatedRepoError|Cannot access gated repo", "huggingface_hub errors"),
+            P(r"RepositoryNotFoundError|Repository Not Found for url", "huggingface_hub errors"),
+            P(r"401 Client Error", "huggingface_hub HTTP errors"),
+            P(r"Invalid repository ID or local directory specified", "vLLM transformers_utils/config.py"),
+            P(r"does not appear to have a file named config\.json", "transformers configuration_utils"),
+            P(r"HFValidationError", "huggingface_hub validate_repo_id"),
+            P(r"We couldn't connect to 'https://huggingface\.co'", "transformers hub offline error"),
         ),
-        "huggingface_hub errors; transformers configuration_utils; vLLM transformers_utils/config.py",
     ),
     Signature(
         "port_in_use",
         60,
-        (r"[Aa]ddress already in use", r"\bEADDRINUSE\b"),
-        "uvicorn '[Errno 98] error while attempting to bind on address'; torch.distributed TCPStore "
-        "'The server socket has failed to listen ... EADDRINUSE'",
+        (
+            P(r"[Aa]ddress already in use", "uvicorn '[Errno 98] error while attempting to bind on address'"),
+            P(r"\bEADDRINUSE\b", "torch.distributed TCPStore 'The server socket has failed to listen'"),
+        ),
     ),
     Signature(
         "config_error",
         70,
         (
-            r"^[\w./ -]+: error: (?:unrecognized arguments|argument |the following arguments are required"
-            r"|invalid choice)",
-            r"error: unexpected argument '",
-            r"User-specified max_model_len \(\d+\) is greater than",
-            r"must be divisible by (?:tensor|pipeline) parallel size",
-            r"ValidationError: \d+ validation errors? for (?:ModelConfig|VllmConfig|CacheConfig"
-            r"|ParallelConfig|SchedulerConfig|EngineArgs)",
-            r"Unknown quantization method",
+            P(
+                r"^[\w./ -]+: error: (?:unrecognized arguments|argument |the following arguments are required"
+                r"|invalid choice)",
+                "argparse 'prog: error:' of vllm serve and SGLang",
+            ),
+            P(r"error: unexpected argument '", "clap, the TGI launcher's argument parser"),
+            P(r"User-specified max_model_len \(\d+\) is greater than", "vLLM config/model.py"),
+            P(r"must be divisible by (?:tensor|pipeline) parallel size", "vLLM verify_with_parallel_config"),
+            P(
+                r"ValidationError: \d+ validation errors? for (?:ModelConfig|VllmConfig|CacheConfig"
+                r"|ParallelConfig|SchedulerConfig|EngineArgs)",
+                "vLLM pydantic config dataclasses",
+            ),
+            P(r"Unknown quantization method", "vLLM config quantization check"),
         ),
-        "argparse 'prog: error:' (vllm serve, SGLang); clap (TGI launcher); vLLM config.py checks",
     ),
     Signature(
         "comm_error",
         80,
         (
-            r"NCCL error",
-            r"\bnccl(?:UnhandledCuda|System|Internal|InvalidArgument|InvalidUsage|Remote)Error\b",
-            r"Watchdog caught collective operation timeout",
-            r"\|CCL_ERROR\|",
-            r"oneCCL: .*EXCEPTION",
-            r"Gloo connectFullMesh failed",
-            r"gloo.*Connection (?:reset|closed) by peer",
-            r"DistStoreError: Timed out",
+            P(r"NCCL error", "torch ProcessGroupNCCL DistBackendError"),
+            P(
+                r"\bnccl(?:UnhandledCuda|System|Internal|InvalidArgument|InvalidUsage|Remote)Error\b",
+                "NCCL result codes",
+            ),
+            P(r"Watchdog caught collective operation timeout", "torch ProcessGroupNCCL watchdog"),
+            P(r"\|CCL_ERROR\|", "oneCCL log prefix (vllm-project/vllm#14612)"),
+            P(r"oneCCL: .*EXCEPTION", "oneCCL exception text (vllm-project/vllm#10109)"),
+            P(r"Gloo connectFullMesh failed", "torch ProcessGroupGloo"),
+            P(r"gloo.*Connection (?:reset|closed) by peer", "gloo tcp pair.cc"),
+            P(r"DistStoreError: Timed out", "torch.distributed rendezvous store"),
         ),
-        "torch ProcessGroupNCCL; oneCCL |CCL_ERROR| log prefix (vllm-project/vllm#14612, #10109); gloo",
     ),
     Signature(
         "engine_failed",
         90,
         (
-            r"Engine core initialization failed",
-            r"EngineCore failed to start",
-            r"Engine process failed to start",
-            r"WorkerProc hit an exception",
-            r"WorkerProc failed to start",
-            r"Scheduler hit an exception",
-            r"Shard \d+ failed to start",
-            r"llama runner process has terminated",
+            P(r"Engine core initialization failed", VLLM_V1_ENGINE),
+            P(r"EngineCore failed to start", "vLLM v1/engine/core.py (vllm-project/vllm#19002)"),
+            P(r"Engine process failed to start", "vLLM v0 multiprocessing engine"),
+            P(r"WorkerProc hit an exception", "vLLM v1/executor/multiproc_executor.py (intel/llm-scaler#424)"),
+            P(r"WorkerProc failed to start", "vLLM v1/executor/multiproc_executor.py"),
+            P(r"Scheduler hit an exception", "SGLang scheduler process"),
+            P(r"Shard \d+ failed to start", "TGI launcher"),
+            P(r"llama runner process has terminated", "Ollama server"),
         ),
-        "vLLM v1 engine/utils.py wait_for_engine_startup and multiproc_executor.py (intel/llm-scaler#424, "
-        "vllm-project/vllm#17618); SGLang scheduler; TGI launcher; Ollama server",
     ),
 )
 
@@ -169,12 +192,12 @@ def merge_signatures(overrides: Iterable[tuple[str, Sequence[str], int | None]])
     """Built-ins with the matrix's additions and overrides (same name replaces patterns), by rank."""
     by_name = {sig.name: sig for sig in BUILTIN_SIGNATURES}
     for name, patterns, rank in overrides:
+        mine = tuple(Pattern(regex, "matrix file") for regex in patterns)
         current = by_name.get(name)
         if current is None:
-            by_name[name] = Signature(name, 0 if rank is None else rank, tuple(patterns), "matrix file")
+            by_name[name] = Signature(name, 0 if rank is None else rank, mine)
         else:
-            new_rank = current.rank if rank is None else rank
-            by_name[name] = replace(current, patterns=tuple(patterns), rank=new_rank, source="matrix file")
+            by_name[name] = replace(current, patterns=mine, rank=current.rank if rank is None else rank)
     return tuple(sorted(by_name.values(), key=lambda sig: sig.rank))
 
 
@@ -192,8 +215,8 @@ class LogClassifier:
     """Feeds on log lines one at a time and remembers the first ready line and the best failure."""
 
     def __init__(self, signatures: Sequence[Signature], ready_patterns: Sequence[str]) -> None:
-        self._signatures = [(sig, [re.compile(p) for p in sig.patterns]) for sig in signatures]
-        everything = [p for sig in signatures for p in sig.patterns] + list(ready_patterns)
+        self._signatures = [(sig, [re.compile(p) for p in sig.regexes]) for sig in signatures]
+        everything = [p for sig in signatures for p in sig.regexes] + list(ready_patterns)
         self._any = re.compile("|".join(f"(?:{p})" for p in everything)) if everything else None
         self._ready = [re.compile(p) for p in ready_patterns]
         self.line_no = 0

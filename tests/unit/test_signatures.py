@@ -31,8 +31,15 @@ REAL_FAILURE_LINES: list[tuple[str, str]] = [
     ),
     # PyTorch CUDA_CHECK (many vLLM issues)
     ("device_lost", "RuntimeError: CUDA error: an illegal memory access was encountered"),
+    ("device_lost", "RuntimeError: CUDA error: unspecified launch failure"),
     # NVIDIA kernel driver
     ("device_lost", "NVRM: Xid (PCI:0000:3b:00): 79, pid=1234, GPU has fallen off the bus."),
+    # ROCm runtime
+    (
+        "device_lost",
+        "Memory access fault by GPU node-1 (Agent handle: 0x5581d2a0) on address 0x7f3a1c000000. "
+        "Reason: Page not present or supervisor privilege.",
+    ),
     # intel/torch-xpu-ops#3011
     (
         "oom",
@@ -42,6 +49,13 @@ REAL_FAILURE_LINES: list[tuple[str, str]] = [
     # intel/intel-extension-for-pytorch#629
     ("oom", "RuntimeError: XPU out of memory. Tried to allocate 1.71 GiB (GPU 0; 15.56 GiB total capacity)"),
     ("oom", "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity"),
+    # open-edge-platform/physical-ai-studio#440
+    ("oom", "RuntimeError: level_zero backend failed with error: 39 (UR_RESULT_ERROR_OUT_OF_DEVICE_MEMORY)"),
+    (
+        "oom",
+        "RuntimeError: Current platform can NOT allocate memory block with size larger than 4GB! Tried to "
+        "allocate 6.85 GiB (GPU  0; 15.56 GiB total capacity; 0 bytes already allocated)",
+    ),
     # intel/llm-scaler#424 (TP=1)
     (
         "kv_cache_insufficient",
@@ -68,12 +82,29 @@ REAL_FAILURE_LINES: list[tuple[str, str]] = [
     ("no_device", "RuntimeError: Failed to infer device type"),
     ("no_device", "INFO 05-14 04:44:35 [__init__.py:243] No platform detected, vLLM is running on UnspecifiedPlatform"),
     ("no_device", "RuntimeError: No CUDA GPUs are available"),
+    (
+        "no_device",
+        "RuntimeError: Found no NVIDIA driver on your system. Please check that you have an NVIDIA GPU and "
+        "installed a driver from http://www.nvidia.com/Download/index.aspx",
+    ),
     ("model_access", "huggingface_hub.errors.GatedRepoError: 401 Client Error. (Request ID: Root=1-6650)"),
     (
         "model_access",
         "Cannot access gated repo for url https://huggingface.co/meta-llama/Llama-3.1-8B/resolve/main/config.json.",
     ),
     ("model_access", "ValueError: Invalid repository ID or local directory specified: '/models/qwen'."),
+    ("model_access", "huggingface_hub.errors.RepositoryNotFoundError: 404 Client Error. (Request ID: Root=1-66)"),
+    (
+        "model_access",
+        "huggingface_hub.errors.HFValidationError: Repo id must be in the form 'repo_name' or "
+        "'namespace/repo_name': '/llm/models/Qwen3-14B'. Use `repo_type` argument if needed.",
+    ),
+    (
+        "model_access",
+        "OSError: We couldn't connect to 'https://huggingface.co' to load this file, couldn't find it in the "
+        "cached files and it looks like Qwen/Qwen3-14B is not the path to a directory containing a file named "
+        "config.json.",
+    ),
     ("model_access", "OSError: /llm/models/Qwen3-14B does not appear to have a file named config.json."),
     (
         "port_in_use",
@@ -95,6 +126,10 @@ REAL_FAILURE_LINES: list[tuple[str, str]] = [
     ("config_error", "pydantic_core._pydantic_core.ValidationError: 1 validation error for ModelConfig"),
     ("config_error", "error: unexpected argument '--max-batch-prefil-tokens' found"),
     (
+        "config_error",
+        "ValueError: Unknown quantization method: sym_int8. Must be one of ['aqlm', 'awq', 'fp8', 'gptq'].",
+    ),
+    (
         "comm_error",
         "torch.distributed.DistBackendError: NCCL error in: ../torch/csrc/distributed/c10d/ProcessGroupNCCL.cpp"
         ":1970, unhandled cuda error (run with NCCL_DEBUG=INFO for details), NCCL version 2.20.5",
@@ -103,6 +138,20 @@ REAL_FAILURE_LINES: list[tuple[str, str]] = [
         "comm_error",
         "[rank0]:[E ProcessGroupNCCL.cpp:563] [Rank 0] Watchdog caught collective operation timeout: "
         "WorkNCCL(SeqNum=1, OpType=ALLREDUCE) ran for 600077 milliseconds before timing out.",
+    ),
+    ("comm_error", "ncclUnhandledCudaError: Call to CUDA function failed."),
+    (
+        "comm_error",
+        "RuntimeError: Gloo connectFullMesh failed with [../third_party/gloo/gloo/transport/tcp/pair.cc:144] no error",
+    ),
+    (
+        "comm_error",
+        "RuntimeError: [../third_party/gloo/gloo/transport/tcp/pair.cc:534] Connection closed by peer "
+        "[127.0.0.1]:29500",
+    ),
+    (
+        "comm_error",
+        "torch.distributed.DistStoreError: Timed out after 901 seconds waiting for clients. 1/2 clients joined.",
     ),
     # vllm-project/vllm#14612
     (
@@ -120,6 +169,11 @@ REAL_FAILURE_LINES: list[tuple[str, str]] = [
     ),
     ("engine_failed", "ERROR 06-01 22:03:30 [core.py:500] EngineCore failed to start."),
     ("engine_failed", "(Worker_TP1 pid=686) ERROR [multiproc_executor.py:822] WorkerProc hit an exception."),
+    ("engine_failed", "RuntimeError: Engine process failed to start. See stack trace for the root cause."),
+    ("engine_failed", "ERROR 07-01 10:00:00 [multiproc_executor.py:511] WorkerProc failed to start."),
+    ("engine_failed", "[2025-01-01 12:00:00] Scheduler hit an exception: Traceback (most recent call last):"),
+    ("engine_failed", "2024-10-01T12:00:00.000000Z ERROR text_generation_launcher: Shard 0 failed to start"),
+    ("engine_failed", "Error: llama runner process has terminated: exit status 0xc0000409"),
 ]
 
 HARMLESS_LINES = [
@@ -151,9 +205,12 @@ def test_real_failure_line_gets_its_signature(expected: str, line: str) -> None:
     assert match is not None and match.line == line and match.line_no == 1
 
 
-def test_every_builtin_signature_is_exercised_by_a_real_line() -> None:
-    covered = {name for name, _ in REAL_FAILURE_LINES}
-    assert covered == {sig.name for sig in BUILTIN_SIGNATURES}
+def test_every_builtin_pattern_is_exercised_by_a_real_line_of_its_signature() -> None:
+    for sig in BUILTIN_SIGNATURES:
+        lines = [line for name, line in REAL_FAILURE_LINES if name == sig.name]
+        for pattern in sig.patterns:
+            assert pattern.source, pattern.regex
+            assert any(re.search(pattern.regex, line) for line in lines), f"{sig.name}: {pattern.regex}"
 
 
 @pytest.mark.parametrize("line", HARMLESS_LINES)
@@ -209,6 +266,6 @@ def test_matrix_signatures_add_and_override_builtins() -> None:
     names = [s.name for s in merged]
     assert names[0] == "xccl_addr_window"
     oom = next(s for s in merged if s.name == "oom")
-    assert oom.patterns == ("OOMKilled",) and oom.rank == 20
+    assert oom.regexes == ("OOMKilled",) and oom.rank == 20
     assert classify_lines(["[XCCL][init.cpp:1227] host addr_window check failed"], merged)[0] == "xccl_addr_window"
     assert classify_lines(["torch.OutOfMemoryError: CUDA out of memory"], merged)[0] == UNKNOWN
