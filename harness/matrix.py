@@ -295,10 +295,14 @@ def _slug(text: str, limit: int = 32) -> str:
     return slug[:limit].strip("-.") or "x"
 
 
+MAX_READABLE_ID = 150
+
+
 def cell_id(labels: Mapping[str, str]) -> str:
     """Readable, filesystem-safe and stable: `axis-label` parts plus a hash of the exact labels."""
     digest = hashlib.sha256(json.dumps(sorted(labels.items())).encode()).hexdigest()[:6]
-    return "_".join(f"{_slug(axis, 12)}-{_slug(label)}" for axis, label in labels.items()) + f"_{digest}"
+    readable = "_".join(f"{_slug(axis, 12)}-{_slug(label)}" for axis, label in labels.items())
+    return readable[:MAX_READABLE_ID].rstrip("-_.") + f"_{digest}"
 
 
 def _value_for(axes: Mapping[str, Any], axis: str, label: str, given: Any = None) -> Any:

@@ -163,6 +163,13 @@ def test_cell_ids_are_readable_and_safe_whatever_the_labels() -> None:
     assert identifier.startswith("image-llm-scaler-vllm-1.4_env-a-b-c-d_tp-2_")
 
 
+def test_cell_ids_stay_short_enough_for_a_file_name() -> None:
+    labels = {f"axis{i}": "x" * 80 for i in range(10)}
+    identifier = cell_id(labels)
+    assert len(identifier) <= 160 and SAFE_ID.match(identifier)
+    assert identifier != cell_id({**labels, "axis9": "x" * 79})
+
+
 @given(
     st.dictionaries(
         st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True),

@@ -1,0 +1,55 @@
+"""The pure parts of the run pipeline: watch rules from the matrix, preparation, probe ports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.errors import ComposeError
+from harness.matrix import expand, load_matrix
+from harness.runner import expose_probe_port, prepare, watch_rules
+from harness.signatures import builtin_ready_patterns
+from tests.conftest import MatrixWriter
+
+PROBE = {"http": {"port": 8000, "path": "/health"}}
+
+
+def test_watch_rules_follow_the_matrix(write_matrix: MatrixWriter) -> None:
+    rules = watch_rules(load_matrix(write_matrix(timeout="90s", settle="2s")))
+    assert (rules.timeout, rules.settle) == (90, 2)
+    assert list(rules.ready_patterns) == builtin_ready_patterns()
+    assert rules.http is None and rules.ready_exit_code is None
+    probe_only = watch_rules(load_matrix(write_matrix(ready=PROBE)))
+    assert probe_only.ready_patterns == () and probe_only.http is not None and not probe_only.needs_log_ready
+    custom = watch_rules(load_matrix(write_matrix(signatures=[{"name": "xid", "patterns": ["Xid 79"]}])))
+    assert custom.signatures[0].name == "xid"
+
+
+def test_prepare_writes_every_compose_file_before_anything_runs(write_matrix: MatrixWriter, tmp_path: Path) -> None:
+    matrix = load_matrix(write_matrix(ready=PROBE))
+    prepared = prepare(matrix, expand(matrix.spec), lambda cell: tmp_path / "out" / cell.id, "tok", host_env={})
+    assert [p.compose_path.read_text() for p in prepared] == [
+        "services:\n  app:\n    image: a:1\n",
+        "services:\n  app:\n    image: a:2\n",
+    ]
+    first = prepared[0].plan.service("app")
+    assert first.container_name.startswith("bisect-tok-") and first.container_name.endswith("-app")
+    assert first.kwargs["ports"] == {"8000/tcp": ("127.0.0.1", None)}
+    assert prepared[0].images == {"app": "a:1"}
+
+
+def test_a_published_probe_port_is_kept_as_written(write_matrix: MatrixWriter, tmp_path: Path) -> None:
+    template = "services:\n  app:\n    image: {{ image }}\n    ports: ['18000:8000']\n"
+    matrix = load_matrix(write_matrix(template, ready=PROBE))
+    (prepared, _) = prepare(matrix, expand(matrix.spec), lambda cell: tmp_path / cell.id, "t", host_env={})
+    assert prepared.plan.service("app").kwargs["ports"] == {"8000/tcp": 18000}
+    assert expose_probe_port(prepared.plan, 8000) == prepared.plan
+
+
+def test_an_http_probe_cannot_reach_an_isolated_service(write_matrix: MatrixWriter, tmp_path: Path) -> None:
+    matrix = load_matrix(
+        write_matrix("services:\n  app:\n    image: {{ image }}\n    network_mode: none\n", ready=PROBE)
+    )
+    with pytest.raises(ComposeError, match=r"ready\.http cannot reach a service with network_mode none"):
+        prepare(matrix, expand(matrix.spec), lambda cell: tmp_path / cell.id, "t", host_env={})
