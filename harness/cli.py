@@ -79,15 +79,16 @@ def run(
     from harness import docker_ops
     from harness.progress import MatrixProgress
     from harness.report import outcome_table, summary_counts
-    from harness.runner import RunInterrupted, prepare, run_cells, watch_rules
+    from harness.runner import RunInterrupted, prepare, run_cells, watch_rules, write_compose_files
 
     matrix, cells = _load(matrix_path)
     rules = watch_rules(matrix)
     _check_outcomes(fail_on or [], rules)
     run_id = new_run_id(matrix.spec.name)
     store = RunStore(results, run_id)
+    prepared = prepare(matrix, cells, lambda cell: store.cell_dir(cell.id), run_id.rsplit("-", 1)[-1])
     try:
-        prepared = prepare(matrix, cells, lambda cell: store.cell_dir(cell.id), run_id.rsplit("-", 1)[-1])
+        write_compose_files(prepared)
         client = docker_ops.connect()
     except HarnessError:
         shutil.rmtree(store.path, ignore_errors=True)
@@ -149,11 +150,12 @@ def render(
     ] = None,
 ) -> None:
     """Render and check every cell's compose file without launching anything."""
-    from harness.runner import prepare
+    from harness.runner import prepare, write_compose_files
 
     matrix, cells = _load(matrix_path)
     target = out or Path("rendered") / matrix.spec.name
     prepared = prepare(matrix, cells, lambda cell: target / cell.id, "render")
+    write_compose_files(prepared)
     for item in prepared:
         typer.echo(str(item.compose_path))
     err.print(f"{len(prepared)} compose files written under {target}")

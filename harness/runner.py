@@ -17,7 +17,7 @@ import docker
 
 from harness import docker_ops
 from harness.compose import ComposePlan, translate
-from harness.errors import ComposeError
+from harness.errors import ComposeError, UsageError
 from harness.matrix import Cell, HttpProbe, Matrix
 from harness.render import render_all
 from harness.results import CellResult, RunStore, now_iso, write_atomic
@@ -74,9 +74,12 @@ def watch_rules(matrix: Matrix) -> WatchRules:
 
 @dataclass(frozen=True)
 class PreparedCell:
+    """A cell ready to launch: its rendered compose text, where it is stored, and its SDK plan."""
+
     cell: Cell
     plan: ComposePlan
     compose_path: Path
+    compose_text: str
 
     @property
     def images(self) -> dict[str, str]:
@@ -108,13 +111,12 @@ def prepare(
     run_token: str,
     host_env: Mapping[str, str] | None = None,
 ) -> list[PreparedCell]:
-    """Render, store and translate every cell; any template or compose error stops here (exit 2)."""
+    """Render and translate every cell; any template or compose error stops here, before any file or launch."""
     env = dict(os.environ) if host_env is None else host_env
     prepared = []
     for rendered in render_all(matrix, list(cells)):
         cell = rendered.cell
         compose_path = compose_dir_of(cell) / "compose.yaml"
-        write_atomic(compose_path, rendered.text)
         plan = translate(
             rendered.compose,
             where=f"cell {cell.id}",
@@ -133,8 +135,17 @@ def prepare(
                     "use the cell network or network_mode: host, or a log ready rule"
                 )
             plan = expose_probe_port(plan, http.port)
-        prepared.append(PreparedCell(cell=cell, plan=plan, compose_path=compose_path))
+        prepared.append(PreparedCell(cell=cell, plan=plan, compose_path=compose_path, compose_text=rendered.text))
     return prepared
+
+
+def write_compose_files(prepared: Sequence[PreparedCell]) -> None:
+    """Store each cell's compose file, runnable as is with `docker compose -f`."""
+    for item in prepared:
+        try:
+            write_atomic(item.compose_path, item.compose_text)
+        except OSError as exc:
+            raise UsageError(f"{item.compose_path.parent}: cannot write: {exc.strerror}") from None
 
 
 @dataclass

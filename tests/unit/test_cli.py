@@ -112,3 +112,11 @@ def test_fail_on_an_unknown_outcome_is_a_usage_error(write_matrix: MatrixWriter)
     result = runner.invoke(app, ["run", str(write_matrix()), "--fail-on", "device-lost"])
     assert result.exit_code == ExitCode.BAD_INPUT
     assert result.stderr.startswith("bisect: --fail-on device-lost: unknown outcome; expected one of ready, crashed")
+
+
+def test_an_unwritable_results_folder_is_one_line_exit_2(write_matrix: MatrixWriter, tmp_path: Path) -> None:
+    blocker = tmp_path / "results"
+    blocker.write_text("a file, not a folder")
+    result = runner.invoke(app, ["run", str(write_matrix()), "--results", str(blocker)])
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert result.stderr.startswith(f"bisect: {blocker}/") and "cannot write: Not a directory" in result.stderr

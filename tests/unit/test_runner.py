@@ -8,7 +8,7 @@ import pytest
 
 from harness.errors import ComposeError
 from harness.matrix import expand, load_matrix
-from harness.runner import expose_probe_port, prepare, watch_rules
+from harness.runner import expose_probe_port, prepare, watch_rules, write_compose_files
 from harness.signatures import builtin_ready_patterns
 from tests.conftest import MatrixWriter
 
@@ -26,9 +26,11 @@ def test_watch_rules_follow_the_matrix(write_matrix: MatrixWriter) -> None:
     assert custom.signatures[0].name == "xid"
 
 
-def test_prepare_writes_every_compose_file_before_anything_runs(write_matrix: MatrixWriter, tmp_path: Path) -> None:
+def test_prepare_renders_everything_before_any_file_is_written(write_matrix: MatrixWriter, tmp_path: Path) -> None:
     matrix = load_matrix(write_matrix(ready=PROBE))
     prepared = prepare(matrix, expand(matrix.spec), lambda cell: tmp_path / "out" / cell.id, "tok", host_env={})
+    assert not (tmp_path / "out").exists()
+    write_compose_files(prepared)
     assert [p.compose_path.read_text() for p in prepared] == [
         "services:\n  app:\n    image: a:1\n",
         "services:\n  app:\n    image: a:2\n",
