@@ -4,7 +4,6 @@ on stderr plus a documented exit code; tables go to stdout, progress and logs to
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import sys
@@ -21,7 +20,7 @@ from typer.core import TyperGroup
 from harness.errors import ExitCode, HarnessError, LogFileError, UsageError
 from harness.matrix import Cell, Matrix, expand, load_matrix, matrix_json_schema
 from harness.results import RunInfo, RunStore, new_run_id, now_iso, write_atomic
-from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, UNKNOWN, classify_lines
+from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, UNKNOWN, Signature, classify_lines
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -56,8 +55,9 @@ def _load(path: Path) -> tuple[Matrix, list[Cell]]:
     return matrix, expand(matrix.spec, origin=path)
 
 
-def _check_outcomes(names: Sequence[str], rules: Any) -> None:
-    known = [READY, CRASHED, TIMEOUT, ERROR, NOT_RUN, *(sig.name for sig in rules.signatures)]
+def _check_outcomes(names: Sequence[str], signatures: Sequence[Signature]) -> None:
+    """A typo in --fail-on would otherwise never match and silently pass a release pipeline."""
+    known = [READY, CRASHED, TIMEOUT, ERROR, NOT_RUN, *(sig.name for sig in signatures)]
     for name in names:
         if name not in known:
             raise UsageError(f"--fail-on {name}: unknown outcome; expected one of {', '.join(known)}")
@@ -83,7 +83,7 @@ def run(
 
     matrix, cells = _load(matrix_path)
     rules = watch_rules(matrix)
-    _check_outcomes(fail_on or [], rules)
+    _check_outcomes(fail_on or [], rules.signatures)
     run_id = new_run_id(matrix.spec.name)
     store = RunStore(results, run_id)
     prepared = prepare(matrix, cells, lambda cell: store.cell_dir(cell.id), run_id.rsplit("-", 1)[-1])
@@ -171,7 +171,7 @@ def classify(
 ) -> None:
     """Apply the run's log classifier to saved logs (e.g. pasted from a bug report)."""
     from harness.runner import watch_rules
-    from harness.signatures import BUILTIN_SIGNATURES, Signature
+    from harness.signatures import BUILTIN_SIGNATURES
 
     if output_format not in ("text", "json"):
         raise UsageError(f"--format {output_format}: expected text or json")
@@ -213,8 +213,11 @@ def schema(
     text = json.dumps(matrix_json_schema(), indent=2)
     if out is None:
         typer.echo(text)
-    else:
+        return
+    try:
         write_atomic(out, text + "\n")
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write: {exc.strerror}") from None
 
 
 @app.command()
@@ -234,5 +237,4 @@ def clean(
 
 def main() -> None:
     """Console-script entry point."""
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     sys.exit(app())

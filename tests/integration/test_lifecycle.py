@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -211,3 +212,24 @@ def test_interrupt_mid_cell_cleans_up_and_exits_130(
     assert "⏸️ not_run" in stdout and "Traceback" not in stderr
     (run_dir,) = results.iterdir()
     assert json.loads((run_dir / "run.json").read_text())["interrupted"] is True
+
+
+def test_clean_removes_labelled_leftovers_only(client: docker.DockerClient, tmp_path: Path) -> None:
+    labels = {LABEL_OWNER: "1", "io.image-bisect.run": "crashed-run", LABEL_CELL: "c"}
+    leftover = client.containers.run(BASE_TAG, ["sleep", "300"], detach=True, labels=labels)
+    network = client.networks.create("bisect-leftover-net", labels=labels)
+    bystander = client.containers.run(BASE_TAG, ["sleep", "300"], detach=True)
+    try:
+        result = CliRunner().invoke(app, ["clean", "--run", "crashed-run"])
+        assert result.exit_code == 0, result.output
+        assert leftover.name in result.stderr and "bisect-leftover-net" in result.stderr
+        assert _labelled(client) == []
+        assert client.networks.list(names=["bisect-leftover-net"]) == []
+        bystander.reload()
+        assert bystander.status == "running"
+    finally:
+        bystander.remove(force=True)
+        with contextlib.suppress(docker.errors.NotFound):
+            leftover.remove(force=True)
+        with contextlib.suppress(docker.errors.NotFound):
+            network.remove()
