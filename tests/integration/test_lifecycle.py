@@ -51,6 +51,14 @@ def test_each_outcome_and_early_verdicts(script_matrix: Any, tmp_path: Path) -> 
                 "echo 'RuntimeError: level_zero backend failed with error: 20 (UR_RESULT_ERROR_DEVICE_LOST)'; "
                 "echo 'RuntimeError: Engine core initialization failed. See root cause above.'; " + SERVE
             ),
+            "wrapper-then-root-cause": (
+                "echo 'RuntimeError: Engine core initialization failed. See root cause above.'; sleep 0.3; "
+                "echo 'torch.OutOfMemoryError: XPU out of memory. Tried to allocate 2.00 GiB'; " + SERVE
+            ),
+            "root-cause-after-settle": (
+                "echo 'RuntimeError: Engine core initialization failed. See root cause above.'; sleep 4; "
+                "echo 'torch.OutOfMemoryError: XPU out of memory. Tried to allocate 2.00 GiB'; " + SERVE
+            ),
             "silent": SERVE,
         },
         timeout="6s",
@@ -70,8 +78,11 @@ def test_each_outcome_and_early_verdicts(script_matrix: Any, tmp_path: Path) -> 
         "crashes": "crashed",
         "serves-then-dies": "crashed",
         "hangs-after-device-lost": "device_lost",
+        "wrapper-then-root-cause": "oom",
+        "root-cause-after-settle": "engine_failed",
         "silent": "timeout",
     }
+    assert found["wrapper-then-root-cause"]["line_no"] == 2
     assert found["crashes"]["exit_code"] == 139
     assert found["crashes"]["log_tail"] == ["Segmentation fault"]
     assert found["serves-then-dies"]["exit_code"] == 1
@@ -79,7 +90,7 @@ def test_each_outcome_and_early_verdicts(script_matrix: Any, tmp_path: Path) -> 
     assert lost["line_no"] == 1 and lost["seconds"] < 5
     assert "no ready line within 6.0s" in found["silent"]["reason"]
     # early verdicts: only the silent cell waits for the timeout
-    assert elapsed < 6 + 6 * 5
+    assert elapsed < 6 + 8 * 5
     assert "💥 crashed (139)" in result.stdout and "⚠️ error" in result.stdout
 
 
