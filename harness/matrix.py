@@ -208,14 +208,13 @@ def axis_labels(values: Sequence[Any] | Mapping[str, Any]) -> list[str]:
 
 
 def _format_location(loc: tuple[int | str, ...]) -> str:
+    """`axes.tp[1]` from pydantic's location, leaving out union branch names like `list[...]`."""
     text = ""
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif part in {"list[union[str,int,float,bool]]", "dict[str,any]"} or "[" in str(part):
-            continue
-        else:
-            text += f".{part}" if text else str(part)
+        elif "[" not in part:
+            text += f".{part}" if text else part
     return text
 
 
