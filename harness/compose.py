@@ -227,9 +227,7 @@ def _volumes(value: Any, ctx: _Context) -> dict[str, Any]:
             if not isinstance(long_source, str):
                 raise ctx.fail(key, "a bind mount needs a `source` path")
             source, target = long_source, long_target
-            unknown = set(item) - {"type", "source", "target", "read_only", "bind", "consistency"}
-            if unknown:
-                raise ctx.fail(f"{key}.{sorted(unknown)[0]}", "is not supported for bind mounts")
+            _only(item, {"type", "source", "target", "read_only", "bind", "consistency"}, key, ctx, "a bind mount")
             mode = "ro" if item.get("read_only") else "rw"
             propagation = (item.get("bind") or {}).get("propagation")
             if propagation:
@@ -337,13 +335,9 @@ def _nanoseconds(value: Any, key: str, ctx: _Context) -> int:
 
 
 def _healthcheck(value: Any, ctx: _Context) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ctx.fail("healthcheck", "expected a mapping with test, interval, timeout, retries, start_period")
-    if value.get("disable"):
+    if isinstance(value, Mapping) and value.get("disable"):
         return {"healthcheck": {"test": ["NONE"]}}
-    unknown = set(value) - {"test", "interval", "timeout", "retries", "start_period", "start_interval"}
-    if unknown:
-        raise ctx.fail(f"healthcheck.{sorted(unknown)[0]}", "is not a healthcheck key")
+    _only(value, {"test", "interval", "timeout", "retries", "start_period", "start_interval"}, "healthcheck", ctx)
     check: dict[str, Any] = {}
     test = value.get("test")
     if isinstance(test, str):
@@ -361,11 +355,7 @@ def _healthcheck(value: Any, ctx: _Context) -> dict[str, Any]:
 
 
 def _device_request(item: Any, key: str, ctx: _Context) -> DeviceRequest:
-    if not isinstance(item, Mapping):
-        raise ctx.fail(key, "expected a mapping with driver, count or device_ids, capabilities")
-    unknown = set(item) - {"driver", "count", "device_ids", "capabilities", "options"}
-    if unknown:
-        raise ctx.fail(f"{key}.{sorted(unknown)[0]}", "is not a device reservation key")
+    _only(item, {"driver", "count", "device_ids", "capabilities", "options"}, key, ctx, "a device reservation")
     count = item.get("count")
     device_ids = [str(d) for d in item.get("device_ids") or []]
     if count == "all" or (count is None and not device_ids):
@@ -382,20 +372,25 @@ def _device_request(item: Any, key: str, ctx: _Context) -> DeviceRequest:
     )
 
 
+def _only(value: Any, allowed: set[str], key: str, ctx: _Context, what: str = "") -> None:
+    """Reject the first key of a mapping the harness does not translate, naming it and what is allowed."""
+    if not isinstance(value, Mapping):
+        raise ctx.fail(key, f"expected a mapping with {', '.join(sorted(allowed))}")
+    unknown = sorted(set(map(str, value)) - allowed)
+    if unknown:
+        where = f" in {what}" if what else ""
+        raise ctx.fail(f"{key}.{unknown[0]}", f"is not supported{where}; expected {', '.join(sorted(allowed))}")
+
+
 def _deploy(value: Any, ctx: _Context) -> dict[str, Any]:
-    if not isinstance(value, Mapping) or set(value) - {"resources"}:
-        other = sorted(set(value) - {"resources"})[0] if isinstance(value, Mapping) else ""
-        raise ctx.fail(f"deploy.{other}".rstrip("."), "only deploy.resources is supported")
+    _only(value, {"resources"}, "deploy", ctx)
     resources = value.get("resources") or {}
-    kwargs: dict[str, Any] = {}
-    for section in set(resources) - {"reservations", "limits"}:
-        raise ctx.fail(f"deploy.resources.{section}", "only reservations and limits are supported")
+    _only(resources, {"reservations", "limits"}, "deploy.resources", ctx)
     reservations = resources.get("reservations") or {}
     limits = resources.get("limits") or {}
-    for name in set(reservations) - {"devices", "memory"}:
-        raise ctx.fail(f"deploy.resources.reservations.{name}", "only devices and memory are supported")
-    for name in set(limits) - {"memory", "cpus"}:
-        raise ctx.fail(f"deploy.resources.limits.{name}", "only memory and cpus are supported")
+    _only(reservations, {"devices", "memory"}, "deploy.resources.reservations", ctx)
+    _only(limits, {"memory", "cpus"}, "deploy.resources.limits", ctx)
+    kwargs: dict[str, Any] = {}
     devices = reservations.get("devices") or []
     if devices:
         kwargs["device_requests"] = [
@@ -406,7 +401,7 @@ def _deploy(value: Any, ctx: _Context) -> dict[str, Any]:
     if "memory" in limits:
         kwargs.update(_size("mem_limit")(limits["memory"], ctx))
     if "cpus" in limits:
-        kwargs["nano_cpus"] = int(float(limits["cpus"]) * 1_000_000_000)
+        kwargs.update(_cpus(limits["cpus"], ctx))
     return kwargs
 
 

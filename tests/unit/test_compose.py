@@ -175,13 +175,24 @@ def test_parse_env_file_handles_quotes_comments_and_export() -> None:
         ({"volumes": ["/data"]}, r"volumes\[0\]: '/data' is an anonymous volume"),
         ({"ports": ["8000-8010:8000-8010"]}, r"ports\[0\]: .*ranges are not supported"),
         ({"restart": "always"}, r"restart: 'always' would relaunch a failing container"),
-        ({"deploy": {"replicas": 2}}, r"deploy\.replicas: only deploy\.resources is supported"),
+        ({"deploy": {"replicas": 2}}, r"deploy\.replicas: is not supported; expected resources$"),
         ({"shm_size": "lots"}, r"shm_size: expected a size"),
         ({"privileged": "yes"}, r"privileged: expected true or false"),
         ({"env_file": "absent.env"}, r"env_file: .*absent\.env cannot be read"),
         ({"depends_on": ["db"]}, r"depends_on: names unknown service 'db'"),
         ({"command": "echo 'unclosed"}, r"command: cannot split into words"),
-        ({"healthcheck": {"test": "x", "every": "1s"}}, r"healthcheck\.every: is not a healthcheck key"),
+        (
+            {"deploy": {"resources": {"reservations": {"devices": [{"driver": "nvidia", "count": 1, "gpu": 0}]}}}},
+            r"devices\[0\]\.gpu: is not supported in a device reservation; expected capabilities",
+        ),
+        (
+            {"volumes": [{"type": "bind", "source": "/m", "target": "/m", "size": 1}]},
+            r"volumes\[0\]\.size: is not supported in a bind mount",
+        ),
+        (
+            {"healthcheck": {"test": "x", "every": "1s"}},
+            r"healthcheck\.every: is not supported; expected interval, retries, start_interval, start_period, test",
+        ),
     ],
 )
 def test_unsupported_or_invalid_keys_are_errors_naming_the_key(service: dict[str, Any], message: str) -> None:
