@@ -48,10 +48,6 @@ class LogFileError(HarnessError):
     """A log given to `bisect classify` cannot be read."""
 
 
-class RunNotFoundError(HarnessError):
-    """A run id or folder given on the command line does not exist."""
-
-
 class DockerUnavailableError(HarnessError):
     """The Docker engine cannot be reached."""
 

@@ -91,16 +91,8 @@ class RunStore:
     def cell_dir(self, cell_id: str) -> Path:
         return self.path / "cells" / cell_id
 
-    def compose_path(self, cell_id: str) -> Path:
-        return self.cell_dir(cell_id) / "compose.yaml"
-
     def log_path(self, cell_id: str, service: str) -> Path:
         return self.cell_dir(cell_id) / f"{service}.log"
-
-    def write_compose(self, cell_id: str, text: str) -> Path:
-        path = self.compose_path(cell_id)
-        write_atomic(path, text)
-        return path
 
     def write_result(self, result: CellResult) -> None:
         write_json(self.cell_dir(result.cell_id) / "result.json", result)

@@ -156,9 +156,12 @@ class _Watch:
     classifier: LogClassifier
     started: float
     tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=TAIL_LINES))
-    log_ready: bool = False
     http_ready: bool = False
     first_verdict_at: float | None = None
+
+    @property
+    def log_ready(self) -> bool:
+        return self.classifier.ready is not None
 
     def signalled(self) -> bool:
         if self.classifier.failure is not None:
@@ -190,7 +193,7 @@ def watch(
         try:
             line = pump.lines.get(timeout=max(0.0, wake - now))
         except queue.Empty:
-            line = ""
+            pass
         else:
             if line is docker_ops.END_OF_LOG:
                 exited = True
@@ -198,9 +201,7 @@ def watch(
                     state.first_verdict_at = time.monotonic()
                 break
             state.tail.append(line)
-            match = state.classifier.feed(line)
-            if match is not None and match.name == READY:
-                state.log_ready = True
+            state.classifier.feed(line)
         if probing and rules.http is not None and time.monotonic() >= next_probe:
             url = url or docker_ops.probe_url(container, rules.http.port, rules.http.path, host_network)
             state.http_ready = url is not None and docker_ops.http_answers(url)
@@ -223,17 +224,22 @@ def _error_result(base: dict[str, Any], reason: str) -> CellResult:
     return CellResult(**base, outcome=ERROR, reason=reason, finished_at=now_iso())
 
 
-def run_cell(client: docker.DockerClient, prepared: PreparedCell, rules: WatchRules, store: RunStore) -> CellResult:
-    """Launch one cell, judge it, and always remove its containers and network before returning."""
-    cell, plan = prepared.cell, prepared.plan
-    base: dict[str, Any] = {
-        "run_id": store.run_id,
+def _identity(prepared: PreparedCell, run_id: str) -> dict[str, Any]:
+    """The fields every result of a cell carries, whatever its outcome."""
+    cell = prepared.cell
+    return {
+        "run_id": run_id,
         "cell_id": cell.id,
         "labels": dict(cell.labels),
         "values": dict(cell.values),
         "images": prepared.images,
-        "started_at": now_iso(),
     }
+
+
+def run_cell(client: docker.DockerClient, prepared: PreparedCell, rules: WatchRules, store: RunStore) -> CellResult:
+    """Launch one cell, judge it, and always remove its containers and network before returning."""
+    cell, plan = prepared.cell, prepared.plan
+    base = {**_identity(prepared, store.run_id), "started_at": now_iso()}
     try:
         missing = docker_ops.missing_images(client, sorted(set(prepared.images.values())))
     except docker_ops.ENGINE_ERRORS as exc:
@@ -340,11 +346,7 @@ def run_cells(
             result = run_cell(client, prepared, rules, store)
         except KeyboardInterrupt:
             interrupted = CellResult(
-                run_id=store.run_id,
-                cell_id=prepared.cell.id,
-                labels=dict(prepared.cell.labels),
-                values=dict(prepared.cell.values),
-                images=prepared.images,
+                **_identity(prepared, store.run_id),
                 outcome=NOT_RUN,
                 reason="interrupted before a verdict",
                 finished_at=now_iso(),
