@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 
 from harness.errors import ExitCode, HarnessError, LogFileError, UsageError
 from harness.matrix import Cell, Matrix, expand, load_matrix, matrix_json_schema
-from harness.results import RunInfo, RunStore, new_run_id, now_iso, write_atomic
+from harness.results import Layout, RunInfo, RunStore, new_run_id, now_iso, write_atomic
 from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, UNKNOWN, Signature, classify_lines
 
 err = Console(stderr=True, soft_wrap=True)
@@ -77,9 +77,10 @@ def run(
 ) -> None:
     """Launch every cell of the matrix and print the outcome table."""
     from harness import docker_ops
+    from harness.inventory import host_facts, image_facts
     from harness.progress import MatrixProgress
     from harness.report import outcome_table, summary_counts
-    from harness.runner import RunInterrupted, prepare, run_cells, watch_rules, write_compose_files
+    from harness.runner import RunInterrupted, prepare, run_cells, run_masker, watch_rules, write_compose_files
 
     matrix, cells = _load(matrix_path)
     rules = watch_rules(matrix)
@@ -87,8 +88,9 @@ def run(
     run_id = new_run_id(matrix.spec.name)
     store = RunStore(results, run_id)
     prepared = prepare(matrix, cells, lambda cell: store.cell_dir(cell.id), run_id.rsplit("-", 1)[-1])
+    store.masker = masker = run_masker(matrix, prepared)
     try:
-        write_compose_files(prepared)
+        write_compose_files(prepared, masker)
         client = docker_ops.connect()
     except HarnessError:
         shutil.rmtree(store.path, ignore_errors=True)
@@ -100,6 +102,10 @@ def run(
         matrix=dict(matrix.raw),
         cells=[c.id for c in cells],
         started_at=now_iso(),
+        layout=Layout(axes=list(matrix.spec.axes), rows=layout.rows, cols=layout.cols, show=layout.show),
+        report=matrix.spec.report.model_dump(),
+        images=image_facts(client, {i for p in prepared for i in p.images.values()}, matrix.spec.report.image_labels),
+        host=host_facts(client),
     )
     store.write_run(info)
     err.print(f"run {run_id}: {len(cells)} cells -> {store.path}")
@@ -120,7 +126,7 @@ def run(
     finally:
         signal.signal(signal.SIGTERM, previous)
     store.write_run(info.model_copy(update={"finished_at": now_iso(), "interrupted": interrupted}))
-    typer.echo(outcome_table(outcomes, layout.rows, layout.cols))
+    typer.echo(masker.text(outcome_table(outcomes, layout.rows, layout.cols, layout.show)))
     err.print(f"{summary_counts(outcomes)}; results in {store.path}")
     if interrupted:
         err.print("bisect: interrupted; the interrupted cell is recorded as not_run")
@@ -128,6 +134,115 @@ def run(
     failing = {ERROR, *(fail_on or [])}
     if any(r.outcome in failing for r in outcomes):
         raise typer.Exit(int(ExitCode.CELL_FAILED))
+
+
+ResultsOption = Annotated[Path, typer.Option("--results", help="root folder of run folders")]
+
+
+def _write_output(text: str, out: Path | None) -> None:
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        write_atomic(out, text)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write: {exc.strerror}") from None
+    err.print(f"wrote {out}")
+
+
+def _axes_option(value: str | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(a for a in value.split(",") if a)
+
+
+@app.command()
+def report(
+    run_ref: Annotated[str, typer.Argument(metavar="RUN", help="run id, run folder or `latest`", show_default=False)],
+    output_format: Annotated[str, typer.Option("--format", help="md, json, csv or html")] = "md",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")] = None,
+    rows: Annotated[str | None, typer.Option("--rows", help="table row axes, comma-separated")] = None,
+    cols: Annotated[str | None, typer.Option("--cols", help="table column axes, comma-separated")] = None,
+    show: Annotated[str | None, typer.Option("--show", help="metrics shown in table cells, comma-separated")] = None,
+    before: Annotated[int | None, typer.Option("--before", min=0, help="log lines before a matched line")] = None,
+    after: Annotated[int | None, typer.Option("--after", min=0, help="log lines after a matched line")] = None,
+    results: ResultsOption = Path("results"),
+) -> None:
+    """Write an issue-ready report of a stored run (markdown fits one GitHub comment)."""
+    from harness.report import FORMATS, ReportOptions, render_report
+    from harness.results import load_run, resolve_run
+
+    if output_format not in FORMATS:
+        raise UsageError(f"--format {output_format}: expected one of {', '.join(FORMATS)}")
+    record = load_run(resolve_run(run_ref, results))
+    axes = record.info.layout.axes if record.info.layout else list(record.results[0].labels) if record.results else []
+    for option, chosen in (("--rows", _axes_option(rows)), ("--cols", _axes_option(cols))):
+        unknown = [a for a in chosen or () if a not in axes]
+        if unknown:
+            raise UsageError(f"{option}: unknown axis {', '.join(unknown)}; axes of this run are {', '.join(axes)}")
+    options = ReportOptions(
+        rows=_axes_option(rows), cols=_axes_option(cols), show=_axes_option(show), before=before, after=after
+    )
+    _write_output(render_report(record, output_format, options), out)
+
+
+@app.command()
+def compare(
+    first: Annotated[str, typer.Argument(metavar="RUN_A", help="run id, folder or `latest`", show_default=False)],
+    second: Annotated[
+        str | None,
+        typer.Argument(metavar="[RUN_B]", help="second run (omit with --axis A OLD NEW)", show_default=False),
+    ] = None,
+    axis: Annotated[
+        list[str] | None,
+        typer.Option("--axis", help="with two runs: the axis to ignore; with one run: AXIS OLD NEW (three values)"),
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", help="md or json")] = "md",
+    fail_on_regression: Annotated[
+        bool, typer.Option("--fail-on-regression", help="exit 1 when any cell went from ready to a failure")
+    ] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")] = None,
+    results: ResultsOption = Path("results"),
+) -> None:
+    """Show only what changed: regressions, fixes and changes of failure kind."""
+    from harness.compare import Side, compare, comparison_json, comparison_markdown, differing_axes, split_by_axis
+    from harness.results import load_run, resolve_run
+
+    if output_format not in ("md", "json"):
+        raise UsageError(f"--format {output_format}: expected md or json")
+    record = load_run(resolve_run(first, results))
+    if second is None:
+        if not axis or len(axis) != 3:
+            raise UsageError("compare with one run needs --axis AXIS OLD NEW, e.g. --axis image 1.3 1.4")
+        name, old, new = axis
+        before, after = split_by_axis(record, name, old, new)
+        ignore = [name]
+    else:
+        if axis and len(axis) != 1:
+            raise UsageError("compare with two runs takes at most one --axis: the axis whose values differ")
+        other = load_run(resolve_run(second, results))
+        before, after = Side(record.run_id, record.results), Side(other.run_id, other.results)
+        ignore = list(axis) if axis else differing_axes(before.results, after.results)
+    comparison = compare(before, after, ignore)
+    text = comparison_markdown(comparison) if output_format == "md" else comparison_json(comparison)
+    _write_output(text, out)
+    if fail_on_regression and comparison.regressions:
+        err.print(f"bisect: {len(comparison.regressions)} regression(s)")
+        raise typer.Exit(int(ExitCode.CELL_FAILED))
+
+
+@app.command()
+def history(
+    axis: Annotated[str, typer.Option("--axis", help="axis to follow across runs, e.g. image")] = "image",
+    results: ResultsOption = Path("results"),
+) -> None:
+    """One row per value of an axis (and image digest) over every stored run, with outcome counts."""
+    from harness.compare import history as build_history
+    from harness.compare import history_markdown
+    from harness.results import load_run, run_folders
+
+    records = [load_run(folder) for folder in run_folders(results)]
+    if not records:
+        raise UsageError(f"{results}: no run folders here; run `bisect run MATRIX` first or pass --results")
+    typer.echo(history_markdown(build_history(records, axis), axis), nl=False)
 
 
 @app.command()
@@ -150,12 +265,12 @@ def render(
     ] = None,
 ) -> None:
     """Render and check every cell's compose file without launching anything."""
-    from harness.runner import prepare, write_compose_files
+    from harness.runner import prepare, run_masker, write_compose_files
 
     matrix, cells = _load(matrix_path)
     target = out or Path("rendered") / matrix.spec.name
     prepared = prepare(matrix, cells, lambda cell: target / cell.id, "render")
-    write_compose_files(prepared)
+    write_compose_files(prepared, run_masker(matrix, prepared))
     for item in prepared:
         typer.echo(str(item.compose_path))
     err.print(f"{len(prepared)} compose files written under {target}")

@@ -25,6 +25,7 @@ import requests.exceptions
 
 from harness.compose import ServicePlan
 from harness.errors import DockerUnavailableError
+from harness.masking import Masker, StreamMasker
 
 LABEL_OWNER = "io.image-bisect"
 LABEL_RUN = "io.image-bisect.run"
@@ -60,14 +61,15 @@ def owner_labels(run_id: str, cell_id: str) -> dict[str, str]:
     }
 
 
-def missing_images(client: docker.DockerClient, images: list[str]) -> list[str]:
-    missing = []
+def local_image_ids(client: docker.DockerClient, images: list[str]) -> dict[str, str | None]:
+    """The id of each image reference as present on the engine now, or None when it is missing."""
+    ids: dict[str, str | None] = {}
     for image in images:
         try:
-            client.images.get(image)
+            ids[image] = str(client.images.get(image).id)
         except docker.errors.ImageNotFound:
-            missing.append(image)
-    return missing
+            ids[image] = None
+    return ids
 
 
 def create_network(client: docker.DockerClient, name: str, labels: Mapping[str, str]) -> Any:
@@ -110,12 +112,13 @@ def wait_for_condition(container: Any, condition: str, deadline: float) -> str |
 
 
 class LogPump:
-    """Streams a container's log to a file as it arrives and hands complete lines to a queue."""
+    """Streams a container's log, secrets masked, to a file as it arrives and hands complete lines to a queue."""
 
-    def __init__(self, container: Any, path: Path) -> None:
+    def __init__(self, container: Any, path: Path, masker: Masker) -> None:
         self.lines: queue.Queue[str | None] = queue.Queue(maxsize=10_000)
         self._container = container
         self._path = path
+        self._masker = StreamMasker(masker)
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._pump, name=f"log-{container.name}", daemon=True)
 
@@ -136,18 +139,23 @@ class LogPump:
             except queue.Full:
                 continue
 
+    def _write(self, sink: Any, pending: bytes, masked: bytes) -> bytes:
+        """Write masked bytes and hand out the lines they complete; returns the unfinished line."""
+        sink.write(masked)
+        sink.flush()
+        *complete, pending = (pending + masked).split(b"\n")
+        for raw in complete:
+            self._hand_out(raw.decode("utf-8", "replace"))
+        return pending
+
     def _pump(self) -> None:
         pending = b""
         self._path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with self._path.open("wb") as sink:
                 for chunk in self._container.logs(stream=True, follow=True, stdout=True, stderr=True):
-                    sink.write(chunk)
-                    sink.flush()
-                    pending += chunk
-                    *complete, pending = pending.split(b"\n")
-                    for raw in complete:
-                        self._hand_out(raw.decode("utf-8", "replace"))
+                    pending = self._write(sink, pending, self._masker.feed(chunk))
+                pending = self._write(sink, pending, self._masker.flush())
                 if pending:
                     self._hand_out(pending.decode("utf-8", "replace"))
         except Exception:

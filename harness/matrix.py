@@ -93,9 +93,32 @@ class SignatureSpec(_Strict):
     )
 
 
+def _captures(pattern: str) -> str:
+    if re.compile(pattern).groups < 1:
+        raise ValueError(f"{pattern!r} has no capture group; wrap the value to record in ( )")
+    return pattern
+
+
+MetricRegex = Annotated[str, BeforeValidator(lambda v: _captures(_compiles(v)) if isinstance(v, str) else v)]
+BUILTIN_COLUMNS = ("seconds",)
+
+
 class TableSpec(_Strict):
     rows: list[str] = Field(default_factory=list)
     cols: list[str] = Field(default_factory=list)
+    show: list[str] = Field(
+        default_factory=list, description="metrics (or `seconds`) printed in each table cell beside the outcome"
+    )
+
+
+class ReportSpec(_Strict):
+    """What `bisect report` shows beyond the table."""
+
+    image_labels: list[str] = Field(
+        default_factory=list, description="image labels to list besides org.opencontainers.image.*"
+    )
+    before: int = Field(default=15, ge=0, description="log lines shown before a matched line")
+    after: int = Field(default=5, ge=0, description="log lines shown after a matched line")
 
 
 class MatrixSpec(_Strict):
@@ -113,6 +136,14 @@ class MatrixSpec(_Strict):
     ready: ReadyRule | None = None
     signatures: list[SignatureSpec] = Field(default_factory=list)
     table: TableSpec | None = None
+    metrics: dict[str, MetricRegex] = Field(
+        default_factory=dict, description="name -> regex; the first capture of the watched log is recorded"
+    )
+    secrets: list[str] = Field(
+        default_factory=list,
+        description="names (vars keys, environment names) whose values are secret, besides names like *_TOKEN",
+    )
+    report: ReportSpec = Field(default_factory=ReportSpec)
 
     @field_validator("axes")
     @classmethod
@@ -156,6 +187,10 @@ class MatrixSpec(_Strict):
                 for axis in getattr(self.table, key):
                     if axis not in self.axes:
                         raise ValueError(f"table.{key} names unknown axis {axis!r}; axes are {', '.join(self.axes)}")
+            for name in self.table.show:
+                if name not in self.metrics and name not in BUILTIN_COLUMNS:
+                    choices = ", ".join([*self.metrics, *BUILTIN_COLUMNS])
+                    raise ValueError(f"table.show names unknown metric {name!r}; known: {choices}")
             overlap = set(self.table.rows) & set(self.table.cols)
             if overlap:
                 raise ValueError(f"table: axis {', '.join(sorted(overlap))} is in both rows and cols")
@@ -165,8 +200,9 @@ class MatrixSpec(_Strict):
         """Rows and columns of the outcome table; by default the last axis is the columns."""
         if self.table is not None and (self.table.rows or self.table.cols):
             return self.table
+        show = self.table.show if self.table is not None else []
         names = list(self.axes)
-        return TableSpec(rows=names[:-1] or names, cols=names[-1:] if len(names) > 1 else [])
+        return TableSpec(rows=names[:-1] or names, cols=names[-1:] if len(names) > 1 else [], show=show)
 
 
 @dataclass(frozen=True)
@@ -241,6 +277,7 @@ def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
         "http": HttpProbe,
         "table": TableSpec,
         "signatures": SignatureSpec,
+        "report": ReportSpec,
     }
     for part in loc:
         if isinstance(part, str) and part in nested:

@@ -1,36 +1,96 @@
-"""The outcome table: a pandas pivot of cell outcomes, printed as GitHub markdown by tabulate."""
+"""Issue-ready reports of a stored run: the outcome table (a pandas pivot printed by tabulate), the
+summary in words, what exactly was tested, and one collapsible block per cell that did not serve.
+
+Markdown is written for GitHub: text from logs is escaped or fenced, long lines are cut, and the
+whole document fits a comment (65,536 characters) by trimming log excerpts first and saying so.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import html
+import io
+import json
+import os
+import re
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
-from harness.results import CellResult
+import yaml
+
+from harness import __version__
+from harness.explain import describe, explain
+from harness.inventory import HostFacts, ImageFacts
+from harness.results import CellResult, RunRecord
 from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT
 
 EMOJI = {READY: "✅", CRASHED: "💥", TIMEOUT: "⏱️", ERROR: "⚠️", NOT_RUN: "⏸️"}
 FAILURE_EMOJI = "❌"
+LEGEND = (
+    "✅ ready · ❌ failure signature matched in the log · 💥 crashed (exit code, no known signature) · "
+    "⏱️ timeout · ⚠️ error (could not be tested) · ⏸️ not run"
+)
+GITHUB_COMMENT_LIMIT = 65_536
+MAX_LINE = 500
+MAX_MATCHED_LINE = 1000
+FORMATS = ("md", "json", "csv", "html")
 
 
-def cell_text(result: CellResult) -> str:
+def cell_text(result: CellResult, show: Sequence[str] = ()) -> str:
     emoji = EMOJI.get(result.outcome, FAILURE_EMOJI)
     text = f"{emoji} {result.outcome}"
     if result.outcome == CRASHED and result.exit_code is not None:
         text += f" ({result.exit_code})"
+    for name in show:
+        value = result.column(name)
+        if value is not None:
+            text += f" · {name} {escape_markdown_cell(value)}"
     return text
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*<|@])")
+
+
 def escape_markdown_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Text that renders literally in a GitHub table cell or paragraph (no formatting, no @mention)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", cut_line(text)).replace("\n", " ")
 
 
-def outcome_table(results: Sequence[CellResult], rows: Sequence[str], cols: Sequence[str]) -> str:
+def cut_line(line: str, limit: int = MAX_LINE) -> str:
+    if len(line) <= limit:
+        return line
+    return f"{line[:limit]} …[{len(line) - limit} more characters]"
+
+
+def code_span(text: str, limit: int = MAX_LINE) -> str:
+    """Inline code that survives backticks in the text, for log lines in prose."""
+    text = cut_line(text.replace("\n", " "), limit)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or longest else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def code_block(lines: Sequence[str], language: str = "text") -> str:
+    """A fenced block longer than any backtick run inside it, so a log cannot close it early."""
+    body = "\n".join(cut_line(line) for line in lines)
+    longest = max((len(run) for run in re.findall(r"`{3,}", body)), default=2)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{body}\n{fence}"
+
+
+def outcome_table(
+    results: Sequence[CellResult], rows: Sequence[str], cols: Sequence[str], show: Sequence[str] = ()
+) -> str:
     """GitHub-flavoured markdown: one row per combination of `rows`, one column per `cols` value."""
     import pandas as pd
     from tabulate import tabulate
 
     if not results:
         return "(no cells)"
-    records = [{**r.labels, "_outcome": cell_text(r)} for r in results]
+    records = [{**r.labels, "_outcome": cell_text(r, show)} for r in results]
     frame = pd.DataFrame.from_records(records)
     row_axes = list(rows) or ["_all"]
     if not rows:
@@ -67,3 +127,380 @@ def summary_counts(results: Sequence[CellResult]) -> str:
     for result in results:
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
     return ", ".join(f"{outcome} {count}" for outcome, count in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    rows: tuple[str, ...] | None = None
+    cols: tuple[str, ...] | None = None
+    show: tuple[str, ...] | None = None
+    before: int | None = None
+    after: int | None = None
+    display_root: str | None = None
+    """how the report names the run folder in commands (default: relative to the working directory)"""
+    limit: int = GITHUB_COMMENT_LIMIT
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """Log lines around the deciding line (or the last lines when no line decided), with line numbers."""
+
+    first_line_no: int
+    lines: tuple[str, ...]
+    source: str
+
+
+def read_excerpt(log: Path, line_no: int, before: int, after: int) -> Excerpt | None:
+    """Stream the stored log once, keeping only the window: logs can be gigabytes."""
+    try:
+        handle = log.open(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    window: deque[str] = deque(maxlen=before + 1 + after)
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if number < line_no - before:
+                continue
+            window.append(line.rstrip("\r\n"))
+            if number >= line_no + after:
+                break
+    return Excerpt(max(1, line_no - before), tuple(window), log.name)
+
+
+def _excerpt_of(record: RunRecord, result: CellResult, before: int, after: int) -> Excerpt | None:
+    if result.line_no is not None and result.service is not None:
+        log = record.path / "cells" / result.cell_id / f"{result.service}.log"
+        found = read_excerpt(log, result.line_no, before, after)
+        if found is not None and found.lines:
+            return found
+    if result.log_tail:
+        tail = result.log_tail[-(before + after + 1) :]
+        return Excerpt(0, tuple(tail), f"last {len(tail)} lines of {result.service or 'the'} log")
+    return None
+
+
+def _run_root_display(record: RunRecord, options: ReportOptions) -> str:
+    if options.display_root is not None:
+        return f"{options.display_root.rstrip('/')}/{record.run_id}"
+    try:
+        return os.path.relpath(record.path)
+    except ValueError:
+        return str(record.path)
+
+
+def reproduce_command(record: RunRecord, result: CellResult, options: ReportOptions) -> str:
+    compose = f"{_run_root_display(record, options)}/cells/{result.cell_id}/compose.yaml"
+    return f"docker compose -f {compose} up"
+
+
+def _short_id(image_id: str) -> str:
+    return image_id.removeprefix("sha256:")[:12]
+
+
+def _image_versions(record: RunRecord) -> dict[str, list[str]]:
+    """Version strings found in the logs of each image's cells, e.g. `vllm 0.14.1`."""
+    found: dict[str, list[str]] = {}
+    for result in record.results:
+        image = result.images.get(result.service or "")
+        if image is None:
+            continue
+        for program, version in result.versions.items():
+            text = f"{program} {version}"
+            if text not in found.setdefault(image, []):
+                found[image].append(text)
+    return found
+
+
+def _images_section(images: Sequence[ImageFacts], versions: dict[str, list[str]]) -> list[str]:
+    from tabulate import tabulate
+
+    if not images:
+        return ["No image facts were recorded (run made before image capture, or no image was present)."]
+    rows = []
+    for image in images:
+        digest = ", ".join(image.repo_digests) or "(local build, no repo digest)"
+        labels = ", ".join(f"{k}={v}" for k, v in image.labels.items())
+        rows.append(
+            [
+                escape_markdown_cell(image.ref),
+                f"`{_short_id(image.id)}`",
+                escape_markdown_cell(digest),
+                escape_markdown_cell((image.created or "?")[:19].replace("T", " ")),
+                escape_markdown_cell(", ".join(versions.get(image.ref, [])) or "-"),
+                escape_markdown_cell(labels or "-"),
+            ]
+        )
+    headers = ["image", "id", "repo digest", "created (UTC)", "versions in logs", "labels"]
+    return [str(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True))]
+
+
+def _host_section(host: HostFacts | None) -> list[str]:
+    if host is None:
+        return ["No host facts were recorded."]
+    memory = f"{host.memory_gib:g} GiB" if host.memory_gib is not None else "?"
+    engine = f"Docker {host.engine_version or '?'} (API {host.engine_api_version or '?'})"
+    if host.engine_remote:
+        engine += f", remote engine on {host.engine_os or '?'}, kernel {host.engine_kernel or '?'}"
+    lines = [
+        f"- OS: {escape_markdown_cell(host.os or '?')}, kernel {escape_markdown_cell(host.kernel or '?')}",
+        f"- CPU: {escape_markdown_cell(host.cpu or '?')} ({host.cpus or '?'} logical), memory {memory}",
+        f"- Engine: {escape_markdown_cell(engine)}",
+        "- GPU device nodes: " + (", ".join(f"`{node}`" for node in host.gpu_device_nodes) or "none under /dev/dri"),
+    ]
+    if not host.gpu_tools:
+        lines.append("- GPU tools: none of xpu-smi, clinfo, nvidia-smi, rocm-smi, lspci reported a device")
+    for command, output in host.gpu_tools.items():
+        lines += ["", f"`{command}`:", "", code_block(output)]
+    return lines
+
+
+def _detail(record: RunRecord, result: CellResult, excerpt: Excerpt | None, options: ReportOptions) -> str:
+    labels = ", ".join(f"{axis}={label}" for axis, label in result.labels.items())
+    summary = html.escape(f"{EMOJI.get(result.outcome, FAILURE_EMOJI)} {result.outcome} — {labels}", quote=False)
+    facts = []
+    if result.line is not None:
+        where = f" (line {result.line_no} of `{result.service}.log`)" if result.line_no else ""
+        facts.append(f"- Matched{where}: {code_span(result.line, MAX_MATCHED_LINE)}")
+    if result.reason:
+        facts.append(f"- Reason: {escape_markdown_cell(result.reason)}")
+    facts.append(f"- Exit code: {'-' if result.exit_code is None else result.exit_code}")
+    facts.append(f"- Seconds to verdict: {'-' if result.seconds is None else f'{result.seconds:g}'}")
+    if result.metrics:
+        facts.append("- Metrics: " + ", ".join(f"{k} {code_span(v)}" for k, v in result.metrics.items()))
+    facts.append(f"- Cell: `{result.cell_id}`")
+    parts = ["<details>", f"<summary>{summary}</summary>", "", *facts, ""]
+    if excerpt is not None:
+        heading = f"Log ({excerpt.source}" + (f", from line {excerpt.first_line_no})" if excerpt.first_line_no else ")")
+        parts += [heading + ":", "", code_block(excerpt.lines), ""]
+    parts += ["Reproduce:", "", code_block([reproduce_command(record, result, options)], "sh")]
+    if record.info.masked:
+        parts += ["", f"(export {', '.join(record.info.masked)} first: secret values are not stored.)"]
+    parts += ["", "</details>"]
+    return "\n".join(parts)
+
+
+def _metrics_section(results: Sequence[CellResult], axes: Sequence[str]) -> list[str]:
+    from tabulate import tabulate
+
+    names = list(dict.fromkeys(name for r in results for name in r.metrics))
+    if not names:
+        return []
+    rows = [
+        [escape_markdown_cell(r.labels.get(a, "")) for a in axes]
+        + [escape_markdown_cell(r.outcome)]
+        + [escape_markdown_cell(r.metrics.get(n, "-")) for n in names]
+        + ["-" if r.seconds is None else f"{r.seconds:g}"]
+        for r in results
+    ]
+    headers = [*axes, "outcome", *names, "seconds"]
+    table = str(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True))
+    return ["### Metrics", "", table, ""]
+
+
+def _layout(record: RunRecord, options: ReportOptions) -> tuple[list[str], list[str], list[str], list[str]]:
+    layout = record.info.layout
+    axes = layout.axes if layout else list(record.results[0].labels) if record.results else []
+    rows = list(options.rows) if options.rows is not None else (layout.rows if layout else axes[:-1])
+    cols = list(options.cols) if options.cols is not None else (layout.cols if layout else axes[-1:])
+    show = list(options.show) if options.show is not None else (layout.show if layout else [])
+    return axes, rows, cols, show
+
+
+def markdown_report(record: RunRecord, options: ReportOptions = ReportOptions()) -> str:
+    """The whole report, within `options.limit` characters: excerpts shrink first, then go, then blocks."""
+    results = record.results
+    settings = record.info.report
+    before = options.before if options.before is not None else int(settings.get("before", 15))
+    after = options.after if options.after is not None else int(settings.get("after", 5))
+    failing = [r for r in results if r.outcome != READY]
+    excerpts = {r.cell_id: _excerpt_of(record, r, before, after) for r in failing}
+    attempts = _trim_steps(failing, excerpts)
+    for note, trimmed in attempts:
+        text = _document(record, options, trimmed, note)
+        if len(text) <= options.limit:
+            return text
+    marker = "\n\n…[report cut at GitHub's comment limit; see the run folder for the rest]\n"
+    return text[: options.limit - len(marker)] + marker
+
+
+def _trim_steps(
+    failing: Sequence[CellResult], excerpts: dict[str, Excerpt | None]
+) -> Iterator[tuple[str | None, list[tuple[CellResult, Excerpt | None]]]]:
+    """Ever smaller versions of the details: full, then shorter excerpts, then none, then fewer blocks."""
+    yield None, [(r, excerpts[r.cell_id]) for r in failing]
+    note = (
+        "Log excerpts were shortened to fit GitHub's 65,536-character comment limit; full logs are in the run folder."
+    )
+    for keep in (10, 5, 2):
+        yield note, [(r, _shorten(excerpts[r.cell_id], keep)) for r in failing]
+    note = "Log excerpts were left out to fit GitHub's comment limit; full logs are in the run folder."
+    yield note, [(r, None) for r in failing]
+    shown = len(failing)
+    while shown > 1:
+        shown //= 2
+        yield (
+            f"Only {shown} of {len(failing)} failing cells are detailed, to fit GitHub's comment limit; "
+            "the others are in the run folder.",
+            [(r, None) for r in failing[:shown]],
+        )
+
+
+def _shorten(excerpt: Excerpt | None, keep: int) -> Excerpt | None:
+    if excerpt is None or len(excerpt.lines) <= keep:
+        return excerpt
+    middle = len(excerpt.lines) // 2
+    start = max(0, middle - keep // 2)
+    first = excerpt.first_line_no + start if excerpt.first_line_no else 0
+    return replace(excerpt, lines=excerpt.lines[start : start + keep], first_line_no=first)
+
+
+def _document(
+    record: RunRecord,
+    options: ReportOptions,
+    details: Sequence[tuple[CellResult, Excerpt | None]],
+    note: str | None,
+) -> str:
+    info = record.info
+    results = record.results
+    axes, rows, cols, show = _layout(record, options)
+    findings = explain([(r.labels, r.outcome) for r in results], axes)
+    missing = len(info.cells) - len(results)
+    out = [f"## image-bisect: {escape_markdown_cell(info.name)}", ""]
+    summary = _escape_summary(describe(findings)) if results else "No cell has a result yet."
+    if missing:
+        summary += f" {missing} planned cell{'s' if missing > 1 else ''} did not run" + (
+            " (the run was interrupted)." if info.interrupted else "."
+        )
+    out += [summary, "", outcome_table(results, rows, cols, show), "", f"<sub>{LEGEND}</sub>", ""]
+    out += ["### What was tested", ""]
+    out += [*_images_section(info.images, _image_versions(record)), ""]
+    out += ["Host:", "", *_host_section(info.host), ""]
+    finished = info.finished_at or "not finished"
+    reporter = f" (report by {__version__})" if info.harness_version != __version__ else ""
+    out += [
+        f"Run `{info.run_id}` with image-bisect {info.harness_version}{reporter}, "
+        f"matrix `{escape_markdown_cell(Path(info.matrix_path).name)}` ({len(info.cells)} cells), "
+        f"{info.started_at} → {finished}.",
+        "",
+    ]
+    if info.masked:
+        out += [
+            f"Secret values ({', '.join(info.masked)}) are masked everywhere in this report and the run folder.",
+            "",
+        ]
+    out += [
+        "<details>",
+        "<summary>matrix file</summary>",
+        "",
+        code_block(_matrix_lines(info.matrix), "yaml"),
+        "",
+        "</details>",
+        "",
+    ]
+    out += _compose_section(record)
+    out += _metrics_section(results, axes)
+    if details:
+        out += ["### Cells that did not reach ready", ""]
+        if note:
+            out += [f"_{note}_", ""]
+        out += [_detail(record, result, excerpt, options) + "\n" for result, excerpt in details]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _escape_summary(text: str) -> str:
+    """The summary's own markup (**outcome**, `axis=label`) stays; anything else from labels is inert."""
+    return text.replace("@", "\\@").replace("<", "\\<")
+
+
+def _compose_section(record: RunRecord) -> list[str]:
+    """One cell's compose file as run (secrets as ${NAME}); the others differ only in axis values."""
+    shown = next((r for r in record.results if r.outcome != READY), record.results[0] if record.results else None)
+    if shown is None:
+        return []
+    try:
+        text = (record.path / "cells" / shown.cell_id / "compose.yaml").read_text(encoding="utf-8")
+    except OSError:
+        return []
+    labels = ", ".join(f"{axis}={label}" for axis, label in shown.labels.items())
+    summary = html.escape(f"compose file of {labels} (other cells differ in their axis values)", quote=False)
+    return [
+        "<details>",
+        f"<summary>{summary}</summary>",
+        "",
+        code_block(text.splitlines(), "yaml"),
+        "",
+        "</details>",
+        "",
+    ]
+
+
+def _matrix_lines(matrix: dict[str, Any]) -> list[str]:
+    return yaml.safe_dump(matrix, sort_keys=False, allow_unicode=True, width=100).splitlines()
+
+
+def json_report(record: RunRecord) -> str:
+    axes = record.info.layout.axes if record.info.layout else []
+    findings = explain([(r.labels, r.outcome) for r in record.results], axes)
+    document = {
+        "run": record.info.model_dump(),
+        "summary": describe(findings, code=False),
+        "results": [r.model_dump() for r in record.results],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def csv_report(record: RunRecord) -> str:
+    """One row per cell: labels, outcome and every recorded fact, for spreadsheets and pandas."""
+    import pandas as pd
+
+    metric_names = list(dict.fromkeys(name for r in record.results for name in r.metrics))
+    rows = [
+        {
+            **r.labels,
+            "outcome": r.outcome,
+            "signature": r.signature,
+            "exit_code": r.exit_code,
+            "seconds": r.seconds,
+            **{f"metric.{name}": r.metrics.get(name) for name in metric_names},
+            "line": r.line,
+            "reason": r.reason,
+            "cell_id": r.cell_id,
+            "image_id": r.image_ids.get(r.service or ""),
+        }
+        for r in record.results
+    ]
+    buffer = io.StringIO()
+    pd.DataFrame.from_records(rows).to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+HTML_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 75em; margin: 2em auto; padding: 0 1em; }}
+table {{ border-collapse: collapse; }} th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; }}
+pre {{ background: #f6f8fa; padding: 0.8em; overflow-x: auto; }} summary {{ cursor: pointer; }}
+</style></head><body>
+{body}
+</body></html>
+"""
+
+
+def html_report(record: RunRecord, options: ReportOptions = ReportOptions()) -> str:
+    """The markdown report rendered by markdown-it (CommonMark + tables), as one standalone page."""
+    from markdown_it import MarkdownIt
+
+    renderer = MarkdownIt("commonmark", {"html": True}).enable("table")
+    unlimited = replace(options, limit=10**9)
+    body = renderer.render(markdown_report(record, unlimited))
+    return HTML_PAGE.format(title=html.escape(record.info.name), body=body)
+
+
+def render_report(record: RunRecord, output_format: str, options: ReportOptions = ReportOptions()) -> str:
+    if output_format == "md":
+        return markdown_report(record, options)
+    if output_format == "json":
+        return json_report(record)
+    if output_format == "csv":
+        return csv_report(record)
+    return html_report(record, options)

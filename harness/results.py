@@ -1,4 +1,5 @@
-"""Where a run's files live and how they are written: atomically, with a schema version.
+"""Where a run's files live and how they are written: atomically, with a schema version, and with
+every secret masked (the store is the only writer, so nothing reaches the disk unmasked).
 
 results/<run-id>/run.json
 results/<run-id>/cells/<cell-id>/{compose.yaml, <service>.log, result.json}
@@ -10,15 +11,22 @@ import os
 import re
 import secrets
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from harness import __version__
+from harness.errors import UsageError
+from harness.inventory import HostFacts, ImageFacts
+from harness.masking import Masker
 
-SCHEMA_VERSION = 1
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+SCHEMA_VERSION = 2
+"""2 added metrics, versions, image_ids (results) and images, host, layout, masked (runs)."""
 
 
 class CellResult(BaseModel):
@@ -29,6 +37,7 @@ class CellResult(BaseModel):
     cell_id: str
     labels: dict[str, str]
     values: dict[str, Any]
+    service: str | None = Field(default=None, description="the watched service, whose log decided")
     outcome: str
     signature: str | None = None
     line: str | None = None
@@ -38,8 +47,26 @@ class CellResult(BaseModel):
     reason: str | None = Field(default=None, description="why a cell is `error`, `timeout` or `not_run`")
     log_tail: list[str] = Field(default_factory=list)
     images: dict[str, str] = Field(default_factory=dict, description="service -> image as named")
+    image_ids: dict[str, str] = Field(default_factory=dict, description="service -> image id at launch")
+    metrics: dict[str, str] = Field(default_factory=dict, description="first capture of each matrix metric")
+    versions: dict[str, str] = Field(default_factory=dict, description="version strings found in the log")
     started_at: str | None = None
     finished_at: str | None = None
+
+    def column(self, name: str) -> str | None:
+        """A value the table can show beside the outcome: a metric, or `seconds`."""
+        if name == "seconds":
+            return None if self.seconds is None else f"{self.seconds:g} s"
+        return self.metrics.get(name)
+
+
+class Layout(BaseModel):
+    """The outcome table's shape, from the matrix `table` key."""
+
+    axes: list[str]
+    rows: list[str]
+    cols: list[str]
+    show: list[str] = Field(default_factory=list)
 
 
 class RunInfo(BaseModel):
@@ -52,6 +79,15 @@ class RunInfo(BaseModel):
     started_at: str
     finished_at: str | None = None
     interrupted: bool = False
+    layout: Layout | None = None
+    report: dict[str, Any] = Field(default_factory=dict, description="the matrix `report` settings")
+    images: list[ImageFacts] = Field(default_factory=list)
+    host: HostFacts | None = None
+    masked: list[str] = Field(default_factory=list, description="names whose values were masked")
+
+    @property
+    def name(self) -> str:
+        return str(self.matrix.get("name") or self.run_id)
 
 
 def now_iso() -> str:
@@ -82,11 +118,12 @@ def new_run_id(matrix_name: str) -> str:
 
 
 class RunStore:
-    """The folder of one run."""
+    """The folder of one run; everything it writes goes through the run's masker."""
 
-    def __init__(self, root: Path, run_id: str) -> None:
+    def __init__(self, root: Path, run_id: str, masker: Masker | None = None) -> None:
         self.run_id = run_id
         self.path = root / run_id
+        self.masker = masker or Masker()
 
     def cell_dir(self, cell_id: str) -> Path:
         return self.path / "cells" / cell_id
@@ -95,7 +132,77 @@ class RunStore:
         return self.cell_dir(cell_id) / f"{service}.log"
 
     def write_result(self, result: CellResult) -> None:
-        write_json(self.cell_dir(result.cell_id) / "result.json", result)
+        write_json(self.cell_dir(result.cell_id) / "result.json", self._masked(result))
 
     def write_run(self, info: RunInfo) -> None:
-        write_json(self.path / "run.json", info)
+        write_json(self.path / "run.json", self._masked(info.model_copy(update={"masked": self.masker.names})))
+
+    def write_log(self, cell_id: str, service: str, data: bytes) -> None:
+        path = self.log_path(cell_id, service)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(self.masker.binary(data))
+
+    def _masked(self, model: BaseModel) -> BaseModel:
+        return type(model).model_validate(self.masker.data(model.model_dump()))
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A stored run as read back: its run.json and the result of every cell that has one."""
+
+    path: Path
+    info: RunInfo
+    results: list[CellResult]
+
+    @property
+    def run_id(self) -> str:
+        return self.info.run_id
+
+
+def _read_model(path: Path, model: type[ModelT]) -> ModelT:
+    try:
+        return model.model_validate_json(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "top level"
+        raise UsageError(f"{path}: not a bisect {model.__name__} file ({where}: {first['msg']})") from None
+
+
+def load_run(folder: Path) -> RunRecord:
+    """A run folder's run.json and result files, cells in the order the run planned them."""
+    info = _read_model(folder / "run.json", RunInfo)
+    results = []
+    for cell in info.cells:
+        path = folder / "cells" / cell / "result.json"
+        if path.is_file():
+            results.append(_read_model(path, CellResult))
+    return RunRecord(path=folder, info=info, results=results)
+
+
+def run_folders(root: Path) -> list[Path]:
+    """Every run folder under a results root, oldest first (run ids start with a UTC timestamp)."""
+    if not root.is_dir():
+        return []
+    return sorted((p for p in root.iterdir() if (p / "run.json").is_file()), key=lambda p: p.name)
+
+
+def resolve_run(reference: str, root: Path) -> Path:
+    """A run folder from a path, a run id under root, a unique id prefix, or `latest`."""
+    as_path = Path(reference)
+    if (as_path / "run.json").is_file():
+        return as_path
+    folders = run_folders(root)
+    if reference == "latest" and folders:
+        return folders[-1]
+    exact = [p for p in folders if p.name == reference]
+    matching = exact or [p for p in folders if p.name.startswith(reference)]
+    if len(matching) == 1:
+        return matching[0]
+    if not matching:
+        raise UsageError(
+            f"run {reference!r}: no run folder with that id under {root}/ and no run.json at that path; "
+            "give a run id, a run folder or `latest`"
+        )
+    raise UsageError(f"run {reference!r}: matches {len(matching)} runs under {root}/; give more of the id")

@@ -18,15 +18,18 @@ import docker
 from harness import docker_ops
 from harness.compose import ComposePlan, translate
 from harness.errors import ComposeError, UsageError
+from harness.masking import Masker, collect_secrets
 from harness.matrix import Cell, HttpProbe, Matrix
 from harness.render import render_all
 from harness.results import CellResult, RunStore, now_iso, write_atomic
 from harness.signatures import (
+    BUILTIN_VERSIONS,
     ERROR,
     NOT_RUN,
     READY,
     TIMEOUT,
     LogClassifier,
+    MetricCollector,
     Signature,
     builtin_ready_patterns,
     merge_signatures,
@@ -48,6 +51,7 @@ class WatchRules:
     http: HttpProbe | None = None
     ready_exit_code: int | None = None
     probe_interval: float = 1.0
+    metrics: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def needs_log_ready(self) -> bool:
@@ -69,6 +73,7 @@ def watch_rules(matrix: Matrix) -> WatchRules:
         ready_patterns=patterns,
         http=ready.http if ready else None,
         ready_exit_code=ready.exit_code if ready else None,
+        metrics=dict(spec.metrics),
     )
 
 
@@ -139,11 +144,17 @@ def prepare(
     return prepared
 
 
-def write_compose_files(prepared: Sequence[PreparedCell]) -> None:
-    """Store each cell's compose file, runnable as is with `docker compose -f`."""
+def run_masker(matrix: Matrix, prepared: Sequence[PreparedCell]) -> Masker:
+    """Every secret of the run: from the matrix file and from each service's final environment."""
+    environments = [s.kwargs.get("environment", {}) for item in prepared for s in item.plan.services]
+    return collect_secrets(matrix.raw, environments, matrix.spec.secrets)
+
+
+def write_compose_files(prepared: Sequence[PreparedCell], masker: Masker) -> None:
+    """Store each cell's compose file, secrets as `${NAME}`, runnable with `docker compose -f`."""
     for item in prepared:
         try:
-            write_atomic(item.compose_path, item.compose_text)
+            write_atomic(item.compose_path, masker.compose(item.compose_text))
         except OSError as exc:
             raise UsageError(f"{item.compose_path.parent}: cannot write: {exc.strerror}") from None
 
@@ -156,6 +167,8 @@ class _Watch:
     classifier: LogClassifier
     started: float
     tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=TAIL_LINES))
+    metrics: MetricCollector = field(default_factory=lambda: MetricCollector({}))
+    versions: MetricCollector = field(default_factory=lambda: MetricCollector(BUILTIN_VERSIONS))
     http_ready: bool = False
     first_verdict_at: float | None = None
 
@@ -175,7 +188,12 @@ def watch(
     container: Any, pump: docker_ops.LogPump, rules: WatchRules, host_network: bool
 ) -> tuple[Observation, _Watch]:
     """Read the live log until a verdict has settled, the container exits, or the cell times out."""
-    state = _Watch(rules, LogClassifier(rules.signatures, rules.ready_patterns), time.monotonic())
+    state = _Watch(
+        rules,
+        LogClassifier(rules.signatures, rules.ready_patterns),
+        time.monotonic(),
+        metrics=MetricCollector(rules.metrics),
+    )
     deadline = state.started + rules.timeout
     settle_end: float | None = None
     next_probe = state.started
@@ -202,6 +220,8 @@ def watch(
                 break
             state.tail.append(line)
             state.classifier.feed(line)
+            state.metrics.feed(line)
+            state.versions.feed(line)
         if probing and rules.http is not None and time.monotonic() >= next_probe:
             url = url or docker_ops.probe_url(container, rules.http.port, rules.http.path, host_network)
             state.http_ready = url is not None and docker_ops.http_answers(url)
@@ -232,6 +252,7 @@ def _identity(prepared: PreparedCell, run_id: str) -> dict[str, Any]:
         "cell_id": cell.id,
         "labels": dict(cell.labels),
         "values": dict(cell.values),
+        "service": prepared.plan.watched,
         "images": prepared.images,
     }
 
@@ -241,11 +262,13 @@ def run_cell(client: docker.DockerClient, prepared: PreparedCell, rules: WatchRu
     cell, plan = prepared.cell, prepared.plan
     base = {**_identity(prepared, store.run_id), "started_at": now_iso()}
     try:
-        missing = docker_ops.missing_images(client, sorted(set(prepared.images.values())))
+        image_ids = docker_ops.local_image_ids(client, sorted(set(prepared.images.values())))
     except docker_ops.ENGINE_ERRORS as exc:
         return _error_result(base, f"engine error while checking images: {exc}")
+    missing = [image for image, image_id in image_ids.items() if image_id is None]
     if missing:
         return _error_result(base, f"image {', '.join(missing)} not present locally; build or pull it first")
+    base["image_ids"] = {service: str(image_ids[image]) for service, image in prepared.images.items()}
     labels = docker_ops.owner_labels(store.run_id, cell.id)
     containers: dict[str, Any] = {}
     pump: docker_ops.LogPump | None = None
@@ -260,7 +283,7 @@ def run_cell(client: docker.DockerClient, prepared: PreparedCell, rules: WatchRu
             containers[service.name] = docker_ops.start_service(client, service, network, labels)
         watched = containers[plan.watched]
         watched_plan = plan.service(plan.watched)
-        pump = docker_ops.LogPump(watched, store.log_path(cell.id, plan.watched)).start()
+        pump = docker_ops.LogPump(watched, store.log_path(cell.id, plan.watched), store.masker).start()
         observation, state = watch(watched, pump, rules, watched_plan.kwargs.get("network_mode") == "host")
         outcome = decide(observation)
         seconds = (state.first_verdict_at or time.monotonic()) - state.started
@@ -275,6 +298,8 @@ def run_cell(client: docker.DockerClient, prepared: PreparedCell, rules: WatchRu
             seconds=round(seconds, 2),
             reason=_reason(outcome, rules, state),
             log_tail=list(state.tail) if outcome != READY else [],
+            metrics=state.metrics.values,
+            versions=state.versions.values,
         )
     except docker.errors.APIError as exc:
         return _error_result(base, f"engine refused: {exc.explanation or exc}")
@@ -312,9 +337,7 @@ def _teardown(
             container = containers.get(service.name)
             if container is None or service.name == plan.watched:
                 continue
-            path = store.log_path(cell.id, service.name)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(docker_ops.container_logs(container))
+            store.write_log(cell.id, service.name, docker_ops.container_logs(container))
         stop = max((s.stop_timeout for s in plan.services), default=10.0)
         with contextlib.suppress(*docker_ops.ENGINE_ERRORS):
             docker_ops.remove_labelled(

@@ -9,7 +9,7 @@ when several signatures match during the settle window, the lowest rank wins, so
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 READY = "ready"
@@ -259,3 +259,29 @@ def classify_lines(
     if classifier.ready is not None:
         return READY, classifier.ready
     return UNKNOWN, None
+
+
+BUILTIN_VERSIONS: dict[str, str] = {
+    "vllm": r"vLLM API server version (\S+)",
+    "ollama": r"Listening on \S+ \(version ([^)\s]+)\)",
+}
+"""Version strings a serving stack prints at start; the report lists them per image."""
+
+
+class MetricCollector:
+    """Remembers the first capture of each named regex in a log, e.g. model memory or a version."""
+
+    def __init__(self, patterns: Mapping[str, str]) -> None:
+        self._patterns = {name: re.compile(pattern) for name, pattern in patterns.items()}
+        self.values: dict[str, str] = {}
+
+    def feed(self, line: str) -> None:
+        if len(self.values) == len(self._patterns):
+            return
+        for name, pattern in self._patterns.items():
+            if name in self.values:
+                continue
+            match = pattern.search(line)
+            if match is not None:
+                captured = next((g for g in match.groups() if g is not None), match.group(0))
+                self.values[name] = captured.strip()

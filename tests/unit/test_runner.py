@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ComposeError
+from harness.masking import Masker
 from harness.matrix import expand, load_matrix
 from harness.runner import expose_probe_port, prepare, watch_rules, write_compose_files
 from harness.signatures import builtin_ready_patterns
@@ -30,7 +31,7 @@ def test_prepare_renders_everything_before_any_file_is_written(write_matrix: Mat
     matrix = load_matrix(write_matrix(ready=PROBE))
     prepared = prepare(matrix, expand(matrix.spec), lambda cell: tmp_path / "out" / cell.id, "tok", host_env={})
     assert not (tmp_path / "out").exists()
-    write_compose_files(prepared)
+    write_compose_files(prepared, Masker())
     assert [p.compose_path.read_text() for p in prepared] == [
         "services:\n  app:\n    image: a:1\n",
         "services:\n  app:\n    image: a:2\n",
