@@ -32,10 +32,6 @@ class Finding:
     size: int
     others: tuple[Mapping[str, str], ...]
 
-    @property
-    def exact(self) -> bool:
-        return self.hits == self.size == self.count
-
 
 def _matches(labels: Mapping[str, str], where: Conjunction) -> bool:
     return all(labels.get(axis) == label for axis, label in where)
@@ -104,7 +100,8 @@ def _sentence(finding: Finding, code: bool) -> str:
         return f"{name} in " + ("; ".join(listed) if len(listed) <= 2 else f"{finding.count} scattered cells") + "."
     scope = f"cells with {_phrase(finding.where, code)}" if finding.where else "cells"
     if finding.hits == finding.size:
-        text = f"in all {finding.size} {scope}" if finding.size > 1 else f"in the {scope.replace('cells', 'cell')}"
+        quantity = {1: "the", 2: "both"}.get(finding.size, f"all {finding.size}")
+        text = f"in {quantity} {scope if finding.size > 1 else scope.replace('cells', 'cell', 1)}"
     else:
         text = f"in {finding.hits} of the {finding.size} {scope}"
     if finding.others:

@@ -218,13 +218,13 @@ def _images_section(images: Sequence[ImageFacts], versions: dict[str, list[str]]
         return ["No image facts were recorded (run made before image capture, or no image was present)."]
     rows = []
     for image in images:
-        digest = ", ".join(image.repo_digests) or "(local build, no repo digest)"
+        digest = ", ".join(f"`{d}`" for d in image.repo_digests) or "(local build, no repo digest)"
         labels = ", ".join(f"{k}={v}" for k, v in image.labels.items())
         rows.append(
             [
                 escape_markdown_cell(image.ref),
                 f"`{_short_id(image.id)}`",
-                escape_markdown_cell(digest),
+                digest,
                 escape_markdown_cell((image.created or "?")[:19].replace("T", " ")),
                 escape_markdown_cell(", ".join(versions.get(image.ref, [])) or "-"),
                 escape_markdown_cell(labels or "-"),
@@ -254,7 +254,18 @@ def _host_section(host: HostFacts | None) -> list[str]:
     return lines
 
 
-def _detail(record: RunRecord, result: CellResult, excerpt: Excerpt | None, options: ReportOptions) -> str:
+def _shape(excerpt: Excerpt) -> tuple[str, ...]:
+    """An excerpt with numbers blanked: two cells whose logs differ only in timestamps and pids match."""
+    return tuple(re.sub(r"\d+", "#", line) for line in excerpt.lines)
+
+
+def _detail(
+    record: RunRecord,
+    result: CellResult,
+    excerpt: Excerpt | None,
+    options: ReportOptions,
+    same_as: CellResult | None = None,
+) -> str:
     labels = ", ".join(f"{axis}={label}" for axis, label in result.labels.items())
     summary = html.escape(f"{EMOJI.get(result.outcome, FAILURE_EMOJI)} {result.outcome} — {labels}", quote=False)
     facts = []
@@ -269,7 +280,10 @@ def _detail(record: RunRecord, result: CellResult, excerpt: Excerpt | None, opti
         facts.append("- Metrics: " + ", ".join(f"{k} {code_span(v)}" for k, v in result.metrics.items()))
     facts.append(f"- Cell: `{result.cell_id}`")
     parts = ["<details>", f"<summary>{summary}</summary>", "", *facts, ""]
-    if excerpt is not None:
+    if same_as is not None:
+        labels_before = ", ".join(f"{axis}={label}" for axis, label in same_as.labels.items())
+        parts += [f"Log: the same lines as {escape_markdown_cell(labels_before)} above, numbers aside.", ""]
+    elif excerpt is not None:
         heading = f"Log ({excerpt.source}" + (f", from line {excerpt.first_line_no})" if excerpt.first_line_no else ")")
         parts += [heading + ":", "", code_block(excerpt.lines), ""]
     parts += ["Reproduce:", "", code_block([reproduce_command(record, result, options)], "sh")]
@@ -403,7 +417,12 @@ def _document(
         out += ["### Cells that did not reach ready", ""]
         if note:
             out += [f"_{note}_", ""]
-        out += [_detail(record, result, excerpt, options) + "\n" for result, excerpt in details]
+        shown: dict[tuple[str, ...], CellResult] = {}
+        for result, excerpt in details:
+            same = shown.get(_shape(excerpt)) if excerpt is not None else None
+            out.append(_detail(record, result, excerpt, options, same_as=same) + "\n")
+            if excerpt is not None and same is None:
+                shown[_shape(excerpt)] = result
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -1,9 +1,28 @@
 from __future__ import annotations
 
+import csv
+import io
+import json
+import os
+from pathlib import Path
 from typing import Any
 
-from harness.report import outcome_table, summary_counts
-from harness.results import CellResult
+import pytest
+
+from harness.report import (
+    GITHUB_COMMENT_LIMIT,
+    ReportOptions,
+    code_block,
+    code_span,
+    cut_line,
+    escape_markdown_cell,
+    markdown_report,
+    outcome_table,
+    render_report,
+    summary_counts,
+)
+from harness.results import CellResult, RunRecord, load_run
+from tests.runs import MATRIX, make_run
 
 
 def result(outcome: str, exit_code: int | None = None, **labels: str) -> CellResult:
@@ -53,3 +72,76 @@ def test_pipes_in_labels_are_escaped() -> None:
 def test_summary_counts_most_common_first() -> None:
     results = [result("ready", a="1"), result("device_lost", a="2"), result("device_lost", a="3")]
     assert summary_counts(results) == "device_lost 2, ready 1"
+
+
+# --- the issue-ready report of a stored run ---------------------------------------------------------
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare with tests/golden/<name>; UPDATE_GOLDEN=1 rewrites it (review the diff before committing)."""
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def stored(tmp_path: Path) -> RunRecord:
+    return load_run(make_run(tmp_path / "results"))
+
+
+def test_markdown_report_matches_the_golden_file(stored: RunRecord) -> None:
+    check_golden("report-b50.md", markdown_report(stored, ReportOptions(display_root="results")))
+
+
+def test_every_cell_that_did_not_serve_has_a_block_with_its_line_excerpt_and_command(stored: RunRecord) -> None:
+    text = markdown_report(stored, ReportOptions(display_root="results"))
+    failing = [r for r in stored.results if r.outcome != "ready"]
+    assert text.count("<details>") == len(failing) + 2  # plus the matrix file and one compose file
+    for result in failing:
+        assert f"docker compose -f results/{stored.run_id}/cells/{result.cell_id}/compose.yaml up" in text
+        assert result.line is not None and result.line[:80] in text
+    assert "UR_RESULT_ERROR_DEVICE_LOST" in text
+    assert "`intel/llm-scaler-vllm@sha256:f9e8d7c6b5a4" in text
+    assert "vllm 0.14.1" in text
+
+
+def test_report_table_can_be_reshaped(stored: RunRecord) -> None:
+    text = markdown_report(stored, ReportOptions(rows=("tp",), cols=("image",), show=("model_gib",)))
+    assert "| tp   | image=intel/llm-scaler-vllm:1.3" in text
+    assert "❌ kv_cache_insufficient · model_gib 9.25" in text
+
+
+def test_a_long_report_fits_a_github_comment_by_trimming_excerpts_first(tmp_path: Path) -> None:
+    matrix = {**MATRIX, "axes": {**MATRIX["axes"], "seed": list(range(40))}}  # type: ignore[dict-item]
+    record = load_run(make_run(tmp_path, matrix=matrix, log_of=lambda cell: "llm-scaler-424-tp2.log"))
+    full = markdown_report(record, ReportOptions(limit=10**9))
+    assert len(full) > GITHUB_COMMENT_LIMIT
+    text = markdown_report(record)
+    assert len(text) <= GITHUB_COMMENT_LIMIT
+    assert "to fit GitHub's" in text
+    assert text.count("<details>") >= 2
+
+
+def test_log_text_cannot_break_the_markdown() -> None:
+    assert escape_markdown_cell("a|b `c` @team <tag> *x*") == "a\\|b \\`c\\` \\@team \\<tag> \\*x\\*"
+    assert code_span("uses ``double`` ticks") == "``` uses ``double`` ticks ```"
+    block = code_block(["```", "inside"])
+    assert block.startswith("````text\n") and block.endswith("\n````")
+    assert cut_line("x" * 600) == "x" * 500 + " …[100 more characters]"
+
+
+def test_json_csv_and_html_carry_the_same_cells(stored: RunRecord) -> None:
+    document = json.loads(render_report(stored, "json"))
+    assert [r["outcome"] for r in document["results"]] == [r.outcome for r in stored.results]
+    assert document["summary"].startswith("kv_cache_insufficient in all 4 cells with tp=1.")
+    rows = list(csv.DictReader(io.StringIO(render_report(stored, "csv"))))
+    assert [(row["image"], row["tp"], row["outcome"]) for row in rows] == [
+        (r.labels["image"], r.labels["tp"], r.outcome) for r in stored.results
+    ]
+    page = render_report(stored, "html")
+    assert page.startswith("<!doctype html>") and "<table>" in page and "<details>" in page
+    assert "<td>❌ device_lost</td>" in page
