@@ -186,14 +186,19 @@ def report(
 
 @app.command()
 def compare(
-    first: Annotated[str, typer.Argument(metavar="RUN_A", help="run id, folder or `latest`", show_default=False)],
-    second: Annotated[
-        str | None,
-        typer.Argument(metavar="[RUN_B]", help="second run (omit with --axis A OLD NEW)", show_default=False),
-    ] = None,
+    runs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="RUN_A [RUN_B | OLD NEW]",
+            help="two runs (id, folder or `latest`), or one run and two values of --axis",
+            show_default=False,
+        ),
+    ],
     axis: Annotated[
-        list[str] | None,
-        typer.Option("--axis", help="with two runs: the axis to ignore; with one run: AXIS OLD NEW (three values)"),
+        str | None,
+        typer.Option(
+            "--axis", help="one run: the axis whose values OLD and NEW are compared; two runs: the axis to ignore"
+        ),
     ] = None,
     output_format: Annotated[str, typer.Option("--format", help="md or json")] = "md",
     fail_on_regression: Annotated[
@@ -202,25 +207,25 @@ def compare(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")] = None,
     results: ResultsOption = Path("results"),
 ) -> None:
-    """Show only what changed: regressions, fixes and changes of failure kind."""
+    """Show only what changed: regressions, fixes and changes of failure kind.
+
+    `bisect compare RUN --axis image 1.3 1.4` compares two values of an axis within one run;
+    `bisect compare RUN_A RUN_B` matches two runs on their shared axes."""
     from harness.compare import Side, compare, comparison_json, comparison_markdown, differing_axes, split_by_axis
     from harness.results import load_run, resolve_run
 
     if output_format not in ("md", "json"):
         raise UsageError(f"--format {output_format}: expected md or json")
-    record = load_run(resolve_run(first, results))
-    if second is None:
-        if not axis or len(axis) != 3:
-            raise UsageError("compare with one run needs --axis AXIS OLD NEW, e.g. --axis image 1.3 1.4")
-        name, old, new = axis
-        before, after = split_by_axis(record, name, old, new)
-        ignore = [name]
+    if len(runs) == 3 and axis is not None:
+        record = load_run(resolve_run(runs[0], results))
+        before, after = split_by_axis(record, axis, runs[1], runs[2])
+        ignore = [axis]
+    elif len(runs) == 2:
+        first, second = (load_run(resolve_run(ref, results)) for ref in runs)
+        before, after = Side(first.run_id, first.results), Side(second.run_id, second.results)
+        ignore = [axis] if axis else differing_axes(before.results, after.results)
     else:
-        if axis and len(axis) != 1:
-            raise UsageError("compare with two runs takes at most one --axis: the axis whose values differ")
-        other = load_run(resolve_run(second, results))
-        before, after = Side(record.run_id, record.results), Side(other.run_id, other.results)
-        ignore = list(axis) if axis else differing_axes(before.results, after.results)
+        raise UsageError("compare takes two runs (RUN_A RUN_B) or one run and two values: RUN --axis AXIS OLD NEW")
     comparison = compare(before, after, ignore)
     text = comparison_markdown(comparison) if output_format == "md" else comparison_json(comparison)
     _write_output(text, out)

@@ -123,15 +123,23 @@ def split_by_axis(record: RunRecord, axis: str, old: str, new: str) -> tuple[Sid
     if not record.results or axis not in record.results[0].labels:
         known = ", ".join(record.results[0].labels) if record.results else "none"
         raise UsageError(f"--axis {axis}: run {record.run_id} has no such axis; axes are {known}")
-    for value in (old, new):
-        if value not in labels:
-            known = ", ".join(sorted(map(str, labels)))
-            raise UsageError(f"--axis {axis}: {value!r} is not a value of {axis} in run {record.run_id} ({known})")
 
     def side(value: str) -> Side:
-        return Side(f"{axis}={value}", [r for r in record.results if r.labels.get(axis) == value])
+        label = _find_label(value, sorted(str(label) for label in labels if label is not None))
+        if label is None:
+            known = ", ".join(sorted(map(str, labels)))
+            raise UsageError(f"--axis {axis}: {value!r} is not a value of {axis} in run {record.run_id} ({known})")
+        return Side(f"{axis}={label}", [r for r in record.results if r.labels.get(axis) == label])
 
     return side(old), side(new)
+
+
+def _find_label(value: str, labels: Sequence[str]) -> str | None:
+    """The label itself, or the one image reference whose tag it is (`1.4` for `repo/name:1.4`)."""
+    if value in labels:
+        return value
+    tagged = [label for label in labels if label.rpartition(":")[2] == value and ":" in label]
+    return tagged[0] if len(tagged) == 1 else None
 
 
 def comparison_markdown(comparison: Comparison) -> str:

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from harness.cli import app
 from harness.errors import ExitCode
 from tests.conftest import MatrixWriter
+from tests.runs import make_run
 
 ROOT = Path(__file__).resolve().parents[2]
 LOGS = ROOT / "tests" / "fixtures" / "logs"
@@ -120,3 +121,60 @@ def test_an_unwritable_results_folder_is_one_line_exit_2(write_matrix: MatrixWri
     result = runner.invoke(app, ["run", str(write_matrix()), "--results", str(blocker)])
     assert result.exit_code == ExitCode.BAD_INPUT
     assert result.stderr.startswith(f"bisect: {blocker}/") and "cannot write: Not a directory" in result.stderr
+
+
+def test_report_of_a_stored_run_by_id_prefix_or_latest(tmp_path: Path) -> None:
+    make_run(tmp_path, run_id="20261120-100000-b50-aaaa")
+    make_run(tmp_path, run_id="20261121-100000-b50-bbbb")
+    by_prefix = runner.invoke(app, ["report", "20261120", "--results", str(tmp_path)])
+    assert by_prefix.exit_code == ExitCode.OK, by_prefix.stderr
+    assert "Run `20261120-100000-b50-aaaa`" in by_prefix.stdout
+    latest = runner.invoke(app, ["report", "latest", "--results", str(tmp_path), "--format", "csv"])
+    assert latest.stdout.splitlines()[0].startswith("image,tp,env,outcome,signature")
+    out = tmp_path / "report.html"
+    written = runner.invoke(
+        app, ["report", str(tmp_path / "20261121-100000-b50-bbbb"), "--format", "html", "-o", str(out)]
+    )
+    assert written.exit_code == ExitCode.OK and out.read_text().startswith("<!doctype html>")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report", "nope"], "run 'nope': no run folder with that id under"),
+        (["report", "2026112"], "run '2026112': matches 2 runs"),
+        (["report", "latest", "--format", "pdf"], "--format pdf: expected one of md, json, csv, html"),
+        (["report", "latest", "--rows", "gpu"], "--rows: unknown axis gpu; axes of this run are image, tp, env"),
+        (["compare", "latest"], "compare takes two runs (RUN_A RUN_B) or one run and two values"),
+        (["compare", "latest", "1.3", "1.4"], "compare takes two runs (RUN_A RUN_B) or one run and two values"),
+        (["compare", "latest", "--axis", "image", "1.3", "9"], "'9' is not a value of image"),
+        (["compare", "latest", "--axis", "gpu", "1.3", "1.4"], "--axis gpu: run 20261121-100000-b50-bbbb has no such"),
+    ],
+)
+def test_report_and_compare_input_errors_are_one_line_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    make_run(tmp_path, run_id="20261120-100000-b50-aaaa")
+    make_run(tmp_path, run_id="20261121-100000-b50-bbbb")
+    result = runner.invoke(app, [*args, "--results", str(tmp_path)])
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_compare_fails_on_regression_only_when_asked(tmp_path: Path) -> None:
+    make_run(tmp_path, run_id="20261120-100000-b50-aaaa")
+    args = ["compare", "latest", "--axis", "image", "1.3", "intel/llm-scaler-vllm:1.4"]
+    plain = runner.invoke(app, [*args, "--results", str(tmp_path)])
+    assert plain.exit_code == ExitCode.OK and "### Regressions (ready → failure)" in plain.stdout
+    gated = runner.invoke(app, [*args, "--fail-on-regression", "--results", str(tmp_path)])
+    assert gated.exit_code == ExitCode.CELL_FAILED
+    assert "2 regression(s)" in gated.stderr
+
+
+def test_history_over_every_stored_run(tmp_path: Path) -> None:
+    make_run(tmp_path, run_id="20261120-100000-b50-aaaa")
+    make_run(tmp_path, run_id="20261121-100000-b50-bbbb")
+    result = runner.invoke(app, ["history", "--axis", "image", "--results", str(tmp_path)])
+    assert result.exit_code == ExitCode.OK
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| intel/")]
+    assert len(rows) == 2 and all("| 2      |" in row for row in rows)
+    empty = runner.invoke(app, ["history", "--results", str(tmp_path / "none")])
+    assert empty.exit_code == ExitCode.BAD_INPUT

@@ -94,6 +94,11 @@ def test_exclude_everything_is_an_error() -> None:
         ({"signatures": [{"name": "Bad Name", "patterns": ["x"]}]}, r"signatures\[0\]\.name"),
         ({"axes": {"cell": [1]}}, r"axis name 'cell' must be an identifier"),
         ({"vars": {"image": 1}}, r"vars\.image has the name of an axis"),
+        ({"metrics": {"gib": "Model memory [\\d.]+"}}, r"metrics\.gib: .*has no capture group"),
+        ({"metrics": {"gib": "(["}}, r"metrics\.gib: .*not a valid regular expression"),
+        ({"table": {"rows": ["image"], "show": ["gib"]}}, r"table\.show names unknown metric 'gib'; known: seconds"),
+        ({"report": {"before": -1}}, r"report\.before: "),
+        ({"report": {"color": 1}}, r"report\.color: unknown key; expected one of: image_labels, before, after"),
     ],
 )
 def test_bad_matrix_files_get_one_line_naming_file_and_key(
