@@ -128,6 +128,9 @@ def run(
     store.write_run(info.model_copy(update={"finished_at": now_iso(), "interrupted": interrupted}))
     typer.echo(masker.text(outcome_table(outcomes, layout.rows, layout.cols, layout.show)))
     err.print(f"{summary_counts(outcomes)}; results in {store.path}")
+    err.print(
+        f"issue-ready report: bisect report {run_id}" + (f" --results {results}" if results != Path("results") else "")
+    )
     if interrupted:
         err.print("bisect: interrupted; the interrupted cell is recorded as not_run")
         raise typer.Exit(int(ExitCode.INTERRUPTED))

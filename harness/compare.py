@@ -205,9 +205,10 @@ class HistoryRow:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _image_identity(record: RunRecord, result: CellResult, label: str) -> str:
+def _image_identity(record: RunRecord, result: CellResult, axis: str) -> str:
     """The digest (or id) of the image a cell's axis value names, when the axis is the image."""
-    service = next((s for s, ref in result.images.items() if ref == label), None)
+    named = {result.labels.get(axis), str(result.values.get(axis))}
+    service = next((s for s, ref in result.images.items() if ref in named), None)
     if service is None:
         return "-"
     image_id = result.image_ids.get(service)
@@ -227,7 +228,7 @@ def history(records: Sequence[RunRecord], axis: str) -> list[HistoryRow]:
             label = result.labels.get(axis)
             if label is None:
                 continue
-            identity = _image_identity(record, result, label)
+            identity = _image_identity(record, result, axis)
             row = rows.setdefault((label, identity), HistoryRow(label, identity))
             if record.run_id not in row.runs:
                 row.runs.append(record.run_id)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import io
 import json
-import os
 import re
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -182,10 +181,9 @@ def _excerpt_of(record: RunRecord, result: CellResult, before: int, after: int) 
 def _run_root_display(record: RunRecord, options: ReportOptions) -> str:
     if options.display_root is not None:
         return f"{options.display_root.rstrip('/')}/{record.run_id}"
-    try:
-        return os.path.relpath(record.path)
-    except ValueError:
-        return str(record.path)
+    folder = record.path.resolve()
+    here = Path.cwd()
+    return str(folder.relative_to(here)) if folder.is_relative_to(here) else str(folder)
 
 
 def reproduce_command(record: RunRecord, result: CellResult, options: ReportOptions) -> str:

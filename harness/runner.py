@@ -17,7 +17,7 @@ import docker
 
 from harness import docker_ops
 from harness.compose import ComposePlan, translate
-from harness.errors import ComposeError, UsageError
+from harness.errors import ComposeError, MatrixError, UsageError
 from harness.masking import Masker, collect_secrets
 from harness.matrix import Cell, HttpProbe, Matrix
 from harness.render import render_all
@@ -147,7 +147,15 @@ def prepare(
 def run_masker(matrix: Matrix, prepared: Sequence[PreparedCell]) -> Masker:
     """Every secret of the run: from the matrix file and from each service's final environment."""
     environments = [s.kwargs.get("environment", {}) for item in prepared for s in item.plan.services]
-    return collect_secrets(matrix.raw, environments, matrix.spec.secrets)
+    masker = collect_secrets(matrix.raw, environments, matrix.spec.secrets)
+    for item in prepared:
+        for axis, label in item.cell.labels.items():
+            if masker.text(label) != label or masker.text(item.cell.id) != item.cell.id:
+                raise MatrixError(
+                    f"{matrix.path}: axes.{axis}: a label is a secret value and would name folders and tables; "
+                    "make the axis a mapping from readable labels to the secret values"
+                )
+    return masker
 
 
 def write_compose_files(prepared: Sequence[PreparedCell], masker: Masker) -> None:

@@ -46,7 +46,7 @@ def test_demo_matrix_reproduces_the_report(tmp_path: Path) -> None:
     lost = next(r for r in results.values() if r["labels"]["image"].endswith(":1.4") and r["labels"]["tp"] == "2")
     assert lost["outcome"] == lost["signature"] == "device_lost"
     assert lost["line"].endswith("RuntimeError: level_zero backend failed with error: 20 (UR_RESULT_ERROR_DEVICE_LOST)")
-    assert lost["exit_code"] == 1 and lost["schema_version"] == 1
+    assert lost["exit_code"] == 1 and lost["schema_version"] == 2
     log = (run_dir / "cells" / lost["cell_id"] / "vllm.log").read_text().splitlines()
     assert log[lost["line_no"] - 1] == lost["line"]
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ComposeError
+from harness.errors import ComposeError, MatrixError
 from harness.masking import Masker
 from harness.matrix import expand, load_matrix
-from harness.runner import expose_probe_port, prepare, watch_rules, write_compose_files
+from harness.runner import expose_probe_port, prepare, run_masker, watch_rules, write_compose_files
 from harness.signatures import builtin_ready_patterns
 from tests.conftest import MatrixWriter
 
@@ -56,3 +56,20 @@ def test_an_http_probe_cannot_reach_an_isolated_service(write_matrix: MatrixWrit
     )
     with pytest.raises(ComposeError, match=r"ready\.http cannot reach a service with network_mode none"):
         prepare(matrix, expand(matrix.spec), lambda cell: tmp_path / cell.id, "t", host_env={})
+
+
+def test_a_secret_used_as_an_axis_label_is_refused(write_matrix: MatrixWriter, tmp_path: Path) -> None:
+    matrix = load_matrix(write_matrix(axes={"image": ["a:1"], "hf_token": ["hf_abcdefgh123", "hf_zyxwvu987"]}))
+    prepared = prepare(matrix, expand(matrix.spec), lambda cell: tmp_path / cell.id, "tok", host_env={})
+    with pytest.raises(MatrixError, match=r"axes\.hf_token: a label is a secret value"):
+        run_masker(matrix, prepared)
+
+
+def test_a_secret_behind_a_readable_label_is_masked(write_matrix: MatrixWriter, tmp_path: Path) -> None:
+    template = "services:\n  app:\n    image: {{ image }}\n    environment: {HF_TOKEN: {{ hf_token }}}\n"
+    matrix = load_matrix(write_matrix(template, axes={"image": ["a:1"], "hf_token": {"user-a": "hf_abcdefgh123"}}))
+    prepared = prepare(matrix, expand(matrix.spec), lambda cell: tmp_path / cell.id, "tok", host_env={})
+    masker = run_masker(matrix, prepared)
+    write_compose_files(prepared, masker)
+    assert masker.names == ["HF_TOKEN"]
+    assert "HF_TOKEN: ${HF_TOKEN}" in prepared[0].compose_path.read_text()
