@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from harness.signatures import READY
@@ -88,17 +88,23 @@ def explain(cells: Sequence[tuple[Mapping[str, str], str]], axes: Sequence[str])
     return findings
 
 
-def _phrase(where: Conjunction | Sequence[Term], code: bool) -> str:
-    quote = "`" if code else ""
-    return " and ".join(f"{quote}{axis}={label}{quote}" for axis, label in where)
+Style = Callable[[str], str]
 
 
-def _sentence(finding: Finding, code: bool) -> str:
-    name = f"**{finding.outcome}**" if code else finding.outcome
+def _plain(text: str) -> str:
+    return text
+
+
+def _phrase(where: Conjunction | Sequence[Term], quote: Style) -> str:
+    return " and ".join(quote(f"{axis}={label}") for axis, label in where)
+
+
+def _sentence(finding: Finding, quote: Style, strong: Style) -> str:
+    name = strong(finding.outcome)
     if finding.hits == 0:
-        listed = [f"the cell with {_phrase(tuple(labels.items()), code)}" for labels in finding.others]
+        listed = [f"the cell with {_phrase(tuple(labels.items()), quote)}" for labels in finding.others]
         return f"{name} in " + ("; ".join(listed) if len(listed) <= 2 else f"{finding.count} scattered cells") + "."
-    scope = f"cells with {_phrase(finding.where, code)}" if finding.where else "cells"
+    scope = f"cells with {_phrase(finding.where, quote)}" if finding.where else "cells"
     if finding.hits == finding.size:
         quantity = {1: "the", 2: "both"}.get(finding.size, f"all {finding.size}")
         text = f"in {quantity} {scope if finding.size > 1 else scope.replace('cells', 'cell', 1)}"
@@ -107,13 +113,14 @@ def _sentence(finding: Finding, code: bool) -> str:
     if finding.others:
         if len(finding.others) <= 2:
             text += "".join(
-                f" and in the cell with {_phrase(tuple(labels.items()), code)}" for labels in finding.others
+                f" and in the cell with {_phrase(tuple(labels.items()), quote)}" for labels in finding.others
             )
         else:
             text += f" and in {len(finding.others)} other cells"
     return f"{name} {text}."
 
 
-def describe(findings: Sequence[Finding], code: bool = True) -> str:
-    """One sentence per outcome, e.g. '**device_lost** in all 8 cells with `image=1.4` and `tp=2`.'"""
-    return " ".join(_sentence(finding, code) for finding in findings)
+def describe(findings: Sequence[Finding], quote: Style = _plain, strong: Style = _plain) -> str:
+    """One sentence per outcome, e.g. 'device_lost in all 8 cells with image=1.4 and tp=2.'; markdown
+    passes `quote` (code spans for axis values) and `strong` (bold outcome names)."""
+    return " ".join(_sentence(finding, quote, strong) for finding in findings)

@@ -378,7 +378,7 @@ def _document(
     findings = explain([(r.labels, r.outcome) for r in results], axes)
     missing = len(info.cells) - len(results)
     out = [f"## image-bisect: {escape_markdown_cell(info.name)}", ""]
-    summary = _escape_summary(describe(findings)) if results else "No cell has a result yet."
+    summary = describe(findings, quote=code_span, strong=lambda text: f"**{text}**") if results else "No results yet."
     if missing:
         summary += f" {missing} planned cell{'s' if missing > 1 else ''} did not run" + (
             " (the run was interrupted)." if info.interrupted else "."
@@ -424,11 +424,6 @@ def _document(
     return "\n".join(out).rstrip() + "\n"
 
 
-def _escape_summary(text: str) -> str:
-    """The summary's own markup (**outcome**, `axis=label`) stays; anything else from labels is inert."""
-    return text.replace("@", "\\@").replace("<", "\\<")
-
-
 def _compose_section(record: RunRecord) -> list[str]:
     """One cell's compose file as run (secrets as ${NAME}); the others differ only in axis values."""
     shown = next((r for r in record.results if r.outcome != READY), record.results[0] if record.results else None)
@@ -460,7 +455,7 @@ def json_report(record: RunRecord) -> str:
     findings = explain([(r.labels, r.outcome) for r in record.results], axes)
     document = {
         "run": record.info.model_dump(),
-        "summary": describe(findings, code=False),
+        "summary": describe(findings),
         "results": [r.model_dump() for r in record.results],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

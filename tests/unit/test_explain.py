@@ -5,7 +5,12 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.explain import _matches, describe, explain
+from harness.explain import Finding, _matches, describe, explain
+
+
+def md(findings: list[Finding]) -> str:
+    return describe(findings, quote=lambda t: f"`{t}`", strong=lambda t: f"**{t}**")
+
 
 AXES = ["image", "tp", "env"]
 
@@ -19,7 +24,7 @@ def demo_cells() -> list[tuple[dict[str, str], str]]:
 
 
 def test_each_outcome_is_pinned_to_the_axis_values_that_explain_it() -> None:
-    assert describe(explain(demo_cells(), AXES)) == (
+    assert md(explain(demo_cells(), AXES)) == (
         "**kv_cache_insufficient** in all 6 cells with `tp=1`. "
         "**device_lost** in all 3 cells with `image=1.4` and `tp=2`. "
         "**ready** in all 3 cells with `image=1.3` and `tp=2`."
@@ -29,7 +34,7 @@ def test_each_outcome_is_pinned_to_the_axis_values_that_explain_it() -> None:
 def test_an_exception_is_counted_and_named_on_its_own() -> None:
     cells = demo_cells()
     cells[0] = (cells[0][0], "timeout")
-    assert describe(explain(cells, AXES), code=False) == (
+    assert describe(explain(cells, AXES)) == (
         "kv_cache_insufficient in 5 of the 6 cells with tp=1. "
         "device_lost in all 3 cells with image=1.4 and tp=2. "
         "timeout in the cell with image=1.3 and tp=1 and env=none. "
@@ -39,7 +44,7 @@ def test_an_exception_is_counted_and_named_on_its_own() -> None:
 
 def test_one_outcome_everywhere() -> None:
     cells = [(labels, "ready") for labels, _ in demo_cells()]
-    assert describe(explain(cells, AXES)) == "**ready** in all 12 cells."
+    assert md(explain(cells, AXES)) == "**ready** in all 12 cells."
 
 
 def test_two_cells_are_both() -> None:
@@ -49,7 +54,7 @@ def test_two_cells_are_both() -> None:
         ({"image": "b", "tp": "1"}, "oom"),
     ]
     assert (
-        describe(explain(cells, ["image", "tp"]))
+        md(explain(cells, ["image", "tp"]))
         == "**oom** in the cell with `image=b`. **ready** in both cells with `image=a`."
     )
 
