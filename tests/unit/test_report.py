@@ -145,3 +145,30 @@ def test_json_csv_and_html_carry_the_same_cells(stored: RunRecord) -> None:
     page = render_report(stored, "html")
     assert page.startswith("<!doctype html>") and "<table>" in page and "<details>" in page
     assert "<td>❌ device_lost</td>" in page
+
+
+def test_an_interrupted_run_says_which_cells_did_not_run(tmp_path: Path) -> None:
+    folder = make_run(tmp_path)
+    info = json.loads((folder / "run.json").read_text())
+    (folder / "run.json").write_text(json.dumps({**info, "interrupted": True, "finished_at": None}))
+    for cell in info["cells"][-3:]:
+        (folder / "cells" / cell / "result.json").unlink()
+    text = markdown_report(load_run(folder))
+    assert "3 planned cells did not run (the run was interrupted)." in text
+    assert "→ not finished." in text
+
+
+def test_runs_stored_before_schema_2_still_report(tmp_path: Path) -> None:
+    folder = make_run(tmp_path)
+    info = json.loads((folder / "run.json").read_text())
+    old = {k: v for k, v in info.items() if k not in ("layout", "report", "images", "host", "masked")}
+    (folder / "run.json").write_text(json.dumps({**old, "schema_version": 1}))
+    for path in folder.glob("cells/*/result.json"):
+        result = json.loads(path.read_text())
+        kept = {k: v for k, v in result.items() if k not in ("service", "image_ids", "metrics", "versions")}
+        path.write_text(json.dumps({**kept, "schema_version": 1}))
+    text = markdown_report(load_run(folder))
+    header = next(line for line in text.splitlines() if line.startswith("| image"))
+    assert [cell.strip() for cell in header.split("|")[1:-1]] == ["image", "tp", "env=none", "env=ipc-sockets"]
+    assert "No image facts were recorded" in text and "No host facts were recorded." in text
+    assert "UR_RESULT_ERROR_DEVICE_LOST" in text
