@@ -126,7 +126,7 @@ def run(
     finally:
         signal.signal(signal.SIGTERM, previous)
     store.write_run(info.model_copy(update={"finished_at": now_iso(), "interrupted": interrupted}))
-    typer.echo(masker.text(outcome_table(outcomes, layout.rows, layout.cols, layout.show)))
+    typer.echo(outcome_table(outcomes, layout.rows, layout.cols, layout.show))
     err.print(f"{summary_counts(outcomes)}; results in {store.path}")
     err.print(
         f"issue-ready report: bisect report {run_id}" + (f" --results {results}" if results != Path("results") else "")

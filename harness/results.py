@@ -131,19 +131,20 @@ class RunStore:
     def log_path(self, cell_id: str, service: str) -> Path:
         return self.cell_dir(cell_id) / f"{service}.log"
 
-    def write_result(self, result: CellResult) -> None:
-        write_json(self.cell_dir(result.cell_id) / "result.json", self._masked(result))
+    def write_result(self, result: CellResult) -> CellResult:
+        """Store a result; returns it masked, which is the only form the rest of the run should show."""
+        masked = CellResult.model_validate(self.masker.data(result.model_dump()))
+        write_json(self.cell_dir(result.cell_id) / "result.json", masked)
+        return masked
 
     def write_run(self, info: RunInfo) -> None:
-        write_json(self.path / "run.json", self._masked(info.model_copy(update={"masked": self.masker.names})))
+        info = info.model_copy(update={"masked": self.masker.names})
+        write_json(self.path / "run.json", RunInfo.model_validate(self.masker.data(info.model_dump())))
 
     def write_log(self, cell_id: str, service: str, data: bytes) -> None:
         path = self.log_path(cell_id, service)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(self.masker.binary(data))
-
-    def _masked(self, model: BaseModel) -> BaseModel:
-        return type(model).model_validate(self.masker.data(model.model_dump()))
 
 
 @dataclass(frozen=True)

@@ -382,10 +382,9 @@ def run_cells(
                 reason="interrupted before a verdict",
                 finished_at=now_iso(),
             )
-            store.write_result(interrupted)
-            results.append(interrupted)
+            results.append(store.write_result(interrupted))
             raise RunInterrupted(results) from None
-        store.write_result(result)
-        results.append(result)
-        on_done(result)
+        stored = store.write_result(result)
+        results.append(stored)
+        on_done(stored)
     return results
