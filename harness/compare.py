@@ -89,20 +89,24 @@ def _keyed(side: Side, axes: Sequence[str]) -> dict[Key, CellResult]:
     return keyed
 
 
+def _shared_axes(before: Sequence[CellResult], after: Sequence[CellResult]) -> list[str]:
+    """Axes of the first side that the second side has too (all of them when a side is empty)."""
+    first = list(before[0].labels) if before else list(after[0].labels) if after else []
+    return [axis for axis in first if not after or axis in after[0].labels]
+
+
 def differing_axes(before: Sequence[CellResult], after: Sequence[CellResult]) -> list[str]:
     """Axes whose values do not overlap at all between the sides, e.g. the image of two release runs."""
-    axes = [a for a in (before[0].labels if before else {}) if after and a in after[0].labels]
-    return [axis for axis in axes if not {r.labels.get(axis) for r in before} & {r.labels.get(axis) for r in after}]
+    return [
+        axis
+        for axis in _shared_axes(before, after)
+        if before and after and not {r.labels.get(axis) for r in before} & {r.labels.get(axis) for r in after}
+    ]
 
 
 def compare(before: Side, after: Side, ignore: Sequence[str] = ()) -> Comparison:
     """Match cells on every shared axis except `ignore` and classify each pair."""
-    shared = [
-        a
-        for a in (before.results[0].labels if before.results else {})
-        if not after.results or a in after.results[0].labels
-    ]
-    axes = tuple(a for a in shared if a not in ignore)
+    axes = tuple(a for a in _shared_axes(before.results, after.results) if a not in ignore)
     left, right = _keyed(before, axes), _keyed(after, axes)
     changes = []
     for key in list(left) + [k for k in right if k not in left]:
