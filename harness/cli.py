@@ -103,7 +103,7 @@ def run(
         cells=[c.id for c in cells],
         started_at=now_iso(),
         layout=Layout(axes=list(matrix.spec.axes), rows=layout.rows, cols=layout.cols, show=layout.show),
-        report=matrix.spec.report.model_dump(),
+        report=matrix.spec.report,
         images=image_facts(client, {i for p in prepared for i in p.images.values()}, matrix.spec.report.image_labels),
         host=host_facts(client),
     )

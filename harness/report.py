@@ -322,8 +322,8 @@ def markdown_report(record: RunRecord, options: ReportOptions = ReportOptions())
     """The whole report, within `options.limit` characters: excerpts shrink first, then go, then blocks."""
     results = record.results
     settings = record.info.report
-    before = options.before if options.before is not None else int(settings.get("before", 15))
-    after = options.after if options.after is not None else int(settings.get("after", 5))
+    before = settings.before if options.before is None else options.before
+    after = settings.after if options.after is None else options.after
     failing = [r for r in results if r.outcome != READY]
     excerpts = {r.cell_id: _excerpt_of(record, r, before, after) for r in failing}
     attempts = _trim_steps(failing, excerpts)

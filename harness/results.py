@@ -1,5 +1,5 @@
 """Where a run's files live and how they are written: atomically, with a schema version, and with
-every secret masked (the store is the only writer, so nothing reaches the disk unmasked).
+every secret masked by the run's masker (results, run.json and logs here; compose files by the runner).
 
 results/<run-id>/run.json
 results/<run-id>/cells/<cell-id>/{compose.yaml, <service>.log, result.json}
@@ -22,6 +22,7 @@ from harness import __version__
 from harness.errors import UsageError
 from harness.inventory import HostFacts, ImageFacts
 from harness.masking import Masker
+from harness.matrix import ReportSpec
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -80,7 +81,7 @@ class RunInfo(BaseModel):
     finished_at: str | None = None
     interrupted: bool = False
     layout: Layout | None = None
-    report: dict[str, Any] = Field(default_factory=dict, description="the matrix `report` settings")
+    report: ReportSpec = Field(default_factory=ReportSpec, description="the matrix `report` settings")
     images: list[ImageFacts] = Field(default_factory=list)
     host: HostFacts | None = None
     masked: list[str] = Field(default_factory=list, description="names whose values were masked")

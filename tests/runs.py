@@ -97,7 +97,7 @@ def make_run(
             started_at=STARTED,
             finished_at=FINISHED,
             layout=Layout(axes=list(spec.axes), rows=layout.rows, cols=layout.cols, show=layout.show),
-            report=spec.report.model_dump(),
+            report=spec.report,
             images=[IMAGES[ref] for ref in dict.fromkeys(c.labels["image"] for c in cells) if ref in IMAGES],
             host=HOST,
         )
