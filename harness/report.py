@@ -191,6 +191,11 @@ def reproduce_command(record: RunRecord, result: CellResult, options: ReportOpti
     return f"docker compose -f {compose} up"
 
 
+def collapsed(summary: str, body: Sequence[str]) -> list[str]:
+    """A GitHub `<details>` block; the summary is HTML-escaped, the body is markdown."""
+    return ["<details>", f"<summary>{html.escape(summary, quote=False)}</summary>", "", *body, "", "</details>"]
+
+
 def _short_id(image_id: str) -> str:
     return image_id.removeprefix("sha256:")[:12]
 
@@ -265,7 +270,7 @@ def _detail(
     same_as: CellResult | None = None,
 ) -> str:
     labels = ", ".join(f"{axis}={label}" for axis, label in result.labels.items())
-    summary = html.escape(f"{EMOJI.get(result.outcome, FAILURE_EMOJI)} {result.outcome} — {labels}", quote=False)
+    summary = f"{EMOJI.get(result.outcome, FAILURE_EMOJI)} {result.outcome} — {labels}"
     facts = []
     if result.line is not None:
         where = f" (line {result.line_no} of `{result.service}.log`)" if result.line_no else ""
@@ -277,7 +282,7 @@ def _detail(
     if result.metrics:
         facts.append("- Metrics: " + ", ".join(f"{k} {code_span(v)}" for k, v in result.metrics.items()))
     facts.append(f"- Cell: `{result.cell_id}`")
-    parts = ["<details>", f"<summary>{summary}</summary>", "", *facts, ""]
+    parts = [*facts, ""]
     if same_as is not None:
         labels_before = ", ".join(f"{axis}={label}" for axis, label in same_as.labels.items())
         parts += [f"Log: the same lines as {escape_markdown_cell(labels_before)} above, numbers aside.", ""]
@@ -287,8 +292,7 @@ def _detail(
     parts += ["Reproduce:", "", code_block([reproduce_command(record, result, options)], "sh")]
     if record.info.masked:
         parts += ["", f"(export {', '.join(record.info.masked)} first: secret values are not stored.)"]
-    parts += ["", "</details>"]
-    return "\n".join(parts)
+    return "\n".join(collapsed(summary, parts))
 
 
 def _metrics_section(results: Sequence[CellResult], axes: Sequence[str]) -> list[str]:
@@ -391,7 +395,7 @@ def _document(
     reporter = f" (report by {__version__})" if info.harness_version != __version__ else ""
     out += [
         f"Run `{info.run_id}` with image-bisect {info.harness_version}{reporter}, "
-        f"matrix `{escape_markdown_cell(Path(info.matrix_path).name)}` ({len(info.cells)} cells), "
+        f"matrix {code_span(Path(info.matrix_path).name)} ({len(info.cells)} cells), "
         f"{info.started_at} → {finished}.",
         "",
     ]
@@ -400,15 +404,7 @@ def _document(
             f"Secret values ({', '.join(info.masked)}) are masked everywhere in this report and the run folder.",
             "",
         ]
-    out += [
-        "<details>",
-        "<summary>matrix file</summary>",
-        "",
-        code_block(_matrix_lines(info.matrix), "yaml"),
-        "",
-        "</details>",
-        "",
-    ]
+    out += [*collapsed("matrix file", [code_block(_matrix_lines(info.matrix), "yaml")]), ""]
     out += _compose_section(record)
     out += _metrics_section(results, axes)
     if details:
@@ -434,16 +430,8 @@ def _compose_section(record: RunRecord) -> list[str]:
     except OSError:
         return []
     labels = ", ".join(f"{axis}={label}" for axis, label in shown.labels.items())
-    summary = html.escape(f"compose file of {labels} (other cells differ in their axis values)", quote=False)
-    return [
-        "<details>",
-        f"<summary>{summary}</summary>",
-        "",
-        code_block(text.splitlines(), "yaml"),
-        "",
-        "</details>",
-        "",
-    ]
+    summary = f"compose file of {labels} (other cells differ in their axis values)"
+    return [*collapsed(summary, [code_block(text.splitlines(), "yaml")]), ""]
 
 
 def _matrix_lines(matrix: dict[str, Any]) -> list[str]:
