@@ -4,7 +4,6 @@ on stderr plus a documented exit code; tables go to stdout, progress and logs to
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import sys
 from collections.abc import Sequence
@@ -19,8 +18,9 @@ from typer.core import TyperGroup
 
 from harness.errors import ExitCode, HarnessError, LogFileError, UsageError
 from harness.matrix import Cell, Matrix, expand, load_matrix, matrix_json_schema
-from harness.results import Layout, RunInfo, RunStore, new_run_id, now_iso, write_atomic
+from harness.results import write_atomic
 from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, UNKNOWN, Signature, classify_lines
+from harness.units import parse_duration
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -55,12 +55,12 @@ def _load(path: Path) -> tuple[Matrix, list[Cell]]:
     return matrix, expand(matrix.spec, origin=path)
 
 
-def _check_outcomes(names: Sequence[str], signatures: Sequence[Signature]) -> None:
+def _check_outcomes(option: str, names: Sequence[str], signatures: Sequence[Signature]) -> None:
     """A typo in --fail-on would otherwise never match and silently pass a release pipeline."""
     known = [READY, CRASHED, TIMEOUT, ERROR, NOT_RUN, *(sig.name for sig in signatures)]
     for name in names:
         if name not in known:
-            raise UsageError(f"--fail-on {name}: unknown outcome; expected one of {', '.join(known)}")
+            raise UsageError(f"{option} {name}: unknown outcome; expected one of {', '.join(known)}")
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -70,72 +70,86 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 @app.command()
 def run(
     matrix_path: MatrixArg,
+    resumed_run: Annotated[
+        str | None, typer.Argument(metavar="[RUN]", help="with --resume: the run to continue", show_default=False)
+    ] = None,
     results: Annotated[Path, typer.Option("--results", help="root folder for run folders")] = Path("results"),
     fail_on: Annotated[
         list[str] | None, typer.Option("--fail-on", help="exit 1 if any cell has this outcome (repeatable)")
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="continue the latest run of this matrix (or RUN): final results are kept, the rest launch",
+        ),
+    ] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="launch every cell even when an earlier run has its result")
+    ] = False,
+    rerun: Annotated[
+        list[str] | None,
+        typer.Option("--rerun", help="launch again cells whose known result is this outcome (repeatable)"),
+    ] = None,
+    repeats: Annotated[
+        int | None, typer.Option("--repeats", min=1, help="launch each cell N times (default: matrix `repeats`)")
+    ] = None,
+    until_fail: Annotated[
+        bool, typer.Option("--until-fail", help="stop repeating a cell at its first failure")
+    ] = False,
+    pull: Annotated[bool, typer.Option("--pull", help="pull every image once before launching")] = False,
+    wait_engine: Annotated[
+        str, typer.Option("--wait-engine", help="when the engine goes away, wait this long for it (e.g. 60s)")
+    ] = "0s",
 ) -> None:
     """Launch every cell of the matrix and print the outcome table."""
-    from harness import docker_ops
-    from harness.inventory import host_facts, image_facts
     from harness.progress import MatrixProgress
     from harness.report import outcome_table, summary_counts
-    from harness.runner import RunInterrupted, prepare, run_cells, run_masker, watch_rules, write_compose_files
+    from harness.runner import watch_rules
+    from harness.session import ENGINE_LOST, INTERRUPTED, RunRequest, execute
 
+    if resumed_run is not None and not resume:
+        raise UsageError(f"{resumed_run}: a second argument names the run to --resume; add --resume")
     matrix, cells = _load(matrix_path)
-    rules = watch_rules(matrix)
-    _check_outcomes(fail_on or [], rules.signatures)
-    run_id = new_run_id(matrix.spec.name)
-    store = RunStore(results, run_id)
-    prepared = prepare(matrix, cells, lambda cell: store.cell_dir(cell.id), run_id.rsplit("-", 1)[-1])
-    store.masker = masker = run_masker(matrix, prepared)
+    signatures = watch_rules(matrix).signatures
+    _check_outcomes("--fail-on", fail_on or [], signatures)
+    _check_outcomes("--rerun", rerun or [], signatures)
     try:
-        write_compose_files(prepared, masker)
-        client = docker_ops.connect()
-    except HarnessError:
-        shutil.rmtree(store.path, ignore_errors=True)
-        raise
-    layout = matrix.spec.table_layout()
-    info = RunInfo(
-        run_id=run_id,
-        matrix_path=str(matrix.path),
-        matrix=dict(matrix.raw),
-        cells=[c.id for c in cells],
-        started_at=now_iso(),
-        layout=Layout(axes=list(matrix.spec.axes), rows=layout.rows, cols=layout.cols, show=layout.show),
-        report=matrix.spec.report,
-        images=image_facts(client, {i for p in prepared for i in p.images.values()}, matrix.spec.report.image_labels),
-        host=host_facts(client),
+        wait_seconds = parse_duration(wait_engine)
+    except ValueError as exc:
+        raise UsageError(f"--wait-engine: {exc}") from None
+    request = RunRequest(
+        matrix=matrix,
+        cells=cells,
+        results=results,
+        resume=(resumed_run or "latest") if resume else None,
+        use_cache=not no_cache,
+        rerun=frozenset(rerun or []),
+        repeats=repeats,
+        until_fail=until_fail,
+        pull=pull,
+        wait_engine=wait_seconds,
     )
-    store.write_run(info)
-    err.print(f"run {run_id}: {len(cells)} cells -> {store.path}")
+    layout = matrix.spec.table_layout()
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    interrupted = False
     try:
         with MatrixProgress(err, cells, layout.rows, layout.cols) as progress:
-            outcomes = run_cells(
-                client,
-                prepared,
-                rules,
-                store,
-                on_start=lambda item, index: progress.cell_started(item.cell),
-                on_done=progress.cell_finished,
-            )
-    except RunInterrupted as stop:
-        outcomes, interrupted = stop.results, True
+            outcome = execute(request, progress)
     finally:
         signal.signal(signal.SIGTERM, previous)
-    store.write_run(info.model_copy(update={"finished_at": now_iso(), "interrupted": interrupted}))
-    typer.echo(outcome_table(outcomes, layout.rows, layout.cols, layout.show))
-    err.print(f"{summary_counts(outcomes)}; results in {store.path}")
-    err.print(
-        f"issue-ready report: bisect report {run_id}" + (f" --results {results}" if results != Path("results") else "")
-    )
-    if interrupted:
-        err.print("bisect: interrupted; the interrupted cell is recorded as not_run")
+    typer.echo(outcome_table(outcome.results, layout.rows, layout.cols, layout.show))
+    reused = f"; {outcome.reused} reused without launching" if outcome.reused else ""
+    err.print(f"{summary_counts(outcome.results)}{reused}; results in {outcome.folder}")
+    root = f" --results {results}" if results != Path("results") else ""
+    err.print(f"issue-ready report: bisect report {outcome.run_id}{root}")
+    if outcome.stopped == INTERRUPTED:
+        err.print(f"bisect: interrupted; the interrupted cell is recorded as not_run; continue with --resume{root}")
         raise typer.Exit(int(ExitCode.INTERRUPTED))
+    if outcome.stopped == ENGINE_LOST:
+        err.print(f"bisect: the Docker engine went away; results so far are kept; continue with --resume{root}")
+        raise typer.Exit(int(ExitCode.DOCKER_UNAVAILABLE))
     failing = {ERROR, *(fail_on or [])}
-    if any(r.outcome in failing for r in outcomes):
+    if any(r.outcome in failing for r in outcome.results):
         raise typer.Exit(int(ExitCode.CELL_FAILED))
 
 

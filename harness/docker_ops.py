@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,11 @@ from typing import Any
 import docker
 import docker.errors
 import requests.exceptions
+from docker.utils import parse_repository_tag
 
 from harness.compose import ServicePlan
 from harness.errors import DockerUnavailableError
+from harness.logstream import CappedLog, LineSplitter
 from harness.masking import Masker, StreamMasker
 
 LABEL_OWNER = "io.image-bisect"
@@ -32,6 +34,7 @@ LABEL_RUN = "io.image-bisect.run"
 LABEL_CELL = "io.image-bisect.cell"
 LABEL_SERVICE = "io.image-bisect.service"
 LABEL_PID = "io.image-bisect.pid"
+LABEL_PID_START = "io.image-bisect.pid-start"
 LABEL_HOST = "io.image-bisect.host"
 
 ENGINE_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
@@ -57,8 +60,56 @@ def owner_labels(run_id: str, cell_id: str) -> dict[str, str]:
         LABEL_RUN: run_id,
         LABEL_CELL: cell_id,
         LABEL_PID: str(os.getpid()),
+        LABEL_PID_START: process_start(os.getpid()) or "",
         LABEL_HOST: socket.gethostname(),
     }
+
+
+def process_start(pid: int) -> str | None:
+    """When a process started (clock ticks since boot), so a reused pid is not taken for the owner."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def owner_alive(labels: Mapping[str, str]) -> bool:
+    """Whether the bisect process that labelled a container or network still runs (on another host: assume so)."""
+    if labels.get(LABEL_HOST) != socket.gethostname():
+        return True
+    try:
+        pid = int(labels.get(LABEL_PID, ""))
+    except ValueError:
+        return False
+    started = process_start(pid)
+    if started is None:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return not Path("/proc").is_dir()
+    return not labels.get(LABEL_PID_START) or labels[LABEL_PID_START] == started
+
+
+def remove_orphans(client: docker.DockerClient) -> list[str]:
+    """Remove what runs whose process is gone (killed, crashed, host rebooted) left behind on this host."""
+    dead: set[str] = set()
+    owned = [
+        *client.containers.list(all=True, filters={"label": LABEL_OWNER}),
+        *client.networks.list(filters={"label": LABEL_OWNER}),
+    ]
+    for item in owned:
+        labels = item.attrs.get("Labels") or (item.attrs.get("Config") or {}).get("Labels") or {}
+        run = labels.get(LABEL_RUN)
+        if run and not owner_alive(labels):
+            dead.add(run)
+    removed: list[str] = []
+    for run in sorted(dead):
+        removed += remove_labelled(client, {LABEL_OWNER: "1", LABEL_RUN: run})
+    return removed
 
 
 def local_image_ids(client: docker.DockerClient, images: list[str]) -> dict[str, str | None]:
@@ -112,13 +163,17 @@ def wait_for_condition(container: Any, condition: str, deadline: float) -> str |
 
 
 class LogPump:
-    """Streams a container's log, secrets masked, to a file as it arrives and hands complete lines to a queue."""
+    """Streams a container's log, secrets masked, to a (size-capped) file as it arrives and hands its
+    lines to a bounded queue: memory stays flat whatever the container prints."""
 
-    def __init__(self, container: Any, path: Path, masker: Masker) -> None:
-        self.lines: queue.Queue[str | None] = queue.Queue(maxsize=10_000)
+    def __init__(self, container: Any, path: Path, masker: Masker, limit: int | None = None) -> None:
+        self.lines: queue.Queue[str | None] = queue.Queue(maxsize=1_000)
         self._container = container
-        self._path = path
         self._masker = StreamMasker(masker)
+        self._splitter = LineSplitter()
+        self.log = CappedLog(path, limit)
+        self.broken: str | None = None
+        """Why the stream ended abruptly (engine gone, container removed), or None for a clean end."""
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._pump, name=f"log-{container.name}", daemon=True)
 
@@ -139,28 +194,22 @@ class LogPump:
             except queue.Full:
                 continue
 
-    def _write(self, sink: Any, pending: bytes, masked: bytes) -> bytes:
-        """Write masked bytes and hand out the lines they complete; returns the unfinished line."""
-        sink.write(masked)
-        sink.flush()
-        *complete, pending = (pending + masked).split(b"\n")
-        for raw in complete:
-            self._hand_out(raw.decode("utf-8", "replace"))
-        return pending
+    def _take(self, masked: bytes) -> None:
+        self.log.write(masked)
+        for line in self._splitter.feed(masked):
+            self._hand_out(line)
 
     def _pump(self) -> None:
-        pending = b""
-        self._path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with self._path.open("wb") as sink:
-                for chunk in self._container.logs(stream=True, follow=True, stdout=True, stderr=True):
-                    pending = self._write(sink, pending, self._masker.feed(chunk))
-                pending = self._write(sink, pending, self._masker.flush())
-                if pending:
-                    self._hand_out(pending.decode("utf-8", "replace"))
-        except Exception:
-            pass  # the stream ends abruptly when the container is removed; the file has what arrived
+            for chunk in self._container.logs(stream=True, follow=True, stdout=True, stderr=True):
+                self._take(self._masker.feed(chunk))
+            self._take(self._masker.flush())
+            for line in self._splitter.flush():
+                self._hand_out(line)
+        except Exception as exc:  # the file keeps what arrived; the watcher decides what the break means
+            self.broken = f"{type(exc).__name__}: {exc}"
         finally:
+            self.log.close()
             self._hand_out(END_OF_LOG)
 
 
@@ -185,6 +234,40 @@ def http_answers(url: str) -> bool:
             return 200 <= int(response.status) < 300
     except (urllib.error.URLError, OSError, ValueError):
         return False
+
+
+def pull(client: docker.DockerClient, ref: str, say: Callable[[str], None]) -> str | None:
+    """Pull one image reference, telling each finished layer and the digest; returns why it failed, or None."""
+    repository, tag = parse_repository_tag(ref)
+    try:
+        for event in client.api.pull(repository, tag=tag or "latest", stream=True, decode=True):
+            if "error" in event:
+                return str(event["error"])
+            status = str(event.get("status", ""))
+            if status in ("Pull complete", "Already exists") or status.startswith(("Digest:", "Status:")):
+                layer = f" {event['id']}" if event.get("id") and not status.startswith(("Digest", "Status")) else ""
+                say(f"{ref}:{layer} {status}")
+    except ENGINE_ERRORS as exc:
+        return str(getattr(exc, "explanation", None) or exc)
+    return None
+
+
+def engine_answers(client: docker.DockerClient) -> bool:
+    try:
+        return bool(client.ping())
+    except ENGINE_ERRORS:
+        return False
+
+
+def wait_for_engine(client: docker.DockerClient, seconds: float, interval: float = 1.0) -> bool:
+    """Ping until the engine answers or `seconds` pass; True when it is back."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if engine_answers(client):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
 
 
 def container_logs(container: Any) -> bytes:

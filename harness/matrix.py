@@ -21,6 +21,7 @@ import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
+    ByteSize,
     ConfigDict,
     Field,
     ValidationError,
@@ -144,6 +145,11 @@ class MatrixSpec(_Strict):
         description="names (vars keys, environment names) whose values are secret, besides names like *_TOKEN",
     )
     report: ReportSpec = Field(default_factory=ReportSpec)
+    repeats: int = Field(default=1, ge=1, le=1000, description="launches per cell; outcomes shown as k/N")
+    log_limit: ByteSize | None = Field(
+        default=ByteSize(200_000_000),
+        description="cap on a stored log (e.g. 200MB, 1GiB), keeping head and tail; null for no cap",
+    )
 
     @field_validator("axes")
     @classmethod

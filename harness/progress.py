@@ -49,6 +49,10 @@ class MatrixProgress:
     def _slot(self, labels: Mapping[str, str]) -> list[str]:
         return self.slots.setdefault((self._key(labels, self.rows), self._key(labels, self.cols)), [])
 
+    def note(self, text: str) -> None:
+        """A message about the run as a whole (printed above the live table on a terminal)."""
+        self.console.print(text, markup=False, highlight=False)
+
     def cell_started(self, cell: Cell) -> None:
         self.current = f"running {cell.describe()}"
         self._slot(cell.labels).append(RUNNING)
@@ -65,7 +69,10 @@ class MatrixProgress:
             self.current = "done"
         if not self.console.is_terminal:
             took = f" in {result.seconds:.1f}s" if result.seconds is not None else ""
-            self.console.print(f"[{self.done}/{self.total}] {result.cell_id}: {result.outcome}{took}", markup=False)
+            known = f" (reused from {result.cached_from.run_id})" if result.cached_from else ""
+            self.console.print(
+                f"[{self.done}/{self.total}] {result.cell_id}: {result.outcome}{took}{known}", markup=False
+            )
 
     def __rich__(self) -> Group:
         table = Table(show_edge=False, pad_edge=False)

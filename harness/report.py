@@ -27,9 +27,11 @@ from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT
 
 EMOJI = {READY: "✅", CRASHED: "💥", TIMEOUT: "⏱️", ERROR: "⚠️", NOT_RUN: "⏸️"}
 FAILURE_EMOJI = "❌"
+REUSED = "♻️"
 LEGEND = (
     "✅ ready · ❌ failure signature matched in the log · 💥 crashed (exit code, no known signature) · "
-    "⏱️ timeout · ⚠️ error (could not be tested) · ⏸️ not run"
+    "⏱️ timeout · ⚠️ error (could not be tested) · ⏸️ not run · ♻️ result reused from an earlier run "
+    "(same image ids, compose file and rules) · k/N: outcome of k of N launches"
 )
 GITHUB_COMMENT_LIMIT = 65_536
 MAX_LINE = 500
@@ -37,11 +39,28 @@ MAX_MATCHED_LINE = 1000
 FORMATS = ("md", "json", "csv", "html")
 
 
+def _outcome_text(outcome: str, exit_code: int | None) -> str:
+    text = f"{EMOJI.get(outcome, FAILURE_EMOJI)} {outcome}"
+    if outcome == CRASHED and exit_code is not None:
+        text += f" ({exit_code})"
+    return text
+
+
 def cell_text(result: CellResult, show: Sequence[str] = ()) -> str:
-    emoji = EMOJI.get(result.outcome, FAILURE_EMOJI)
-    text = f"{emoji} {result.outcome}"
-    if result.outcome == CRASHED and result.exit_code is not None:
-        text += f" ({result.exit_code})"
+    """`❌ device_lost`, or for a repeated cell `❌ device_lost 2/3 · ✅ ready 1/3 · flaky`."""
+    if result.attempts:
+        counts: dict[str, int] = {}
+        for attempt in result.attempts:
+            text_of = _outcome_text(attempt.outcome, attempt.exit_code if attempt.outcome == CRASHED else None)
+            counts[text_of] = counts.get(text_of, 0) + 1
+        total = len(result.attempts)
+        text = " · ".join(f"{outcome} {count}/{total}" for outcome, count in counts.items())
+        if result.flaky:
+            text += " · flaky"
+    else:
+        text = _outcome_text(result.outcome, result.exit_code)
+    if result.cached_from is not None:
+        text += f" {REUSED}"
     for name in show:
         value = result.column(name)
         if value is not None:
@@ -167,10 +186,10 @@ def read_excerpt(log: Path, line_no: int, before: int, after: int) -> Excerpt | 
 
 
 def _excerpt_of(record: RunRecord, result: CellResult, before: int, after: int) -> Excerpt | None:
-    if result.line_no is not None and result.service is not None:
-        log = record.path / "cells" / result.cell_id / f"{result.service}.log"
+    if result.line_no is not None and result.watched_log is not None:
+        log = record.path / "cells" / result.cell_id / result.watched_log
         found = read_excerpt(log, result.line_no, before, after)
-        if found is not None and found.lines:
+        if found is not None and result.line is not None and result.line in found.lines:
             return found
     if result.log_tail:
         tail = result.log_tail[-(before + after + 1) :]
@@ -273,7 +292,7 @@ def _detail(
     summary = f"{EMOJI.get(result.outcome, FAILURE_EMOJI)} {result.outcome} — {labels}"
     facts = []
     if result.line is not None:
-        where = f" (line {result.line_no} of `{result.service}.log`)" if result.line_no else ""
+        where = f" (line {result.line_no} of `{result.watched_log}`)" if result.line_no else ""
         facts.append(f"- Matched{where}: {code_span(result.line, MAX_MATCHED_LINE)}")
     if result.reason:
         facts.append(f"- Reason: {escape_markdown_cell(result.reason)}")
@@ -281,6 +300,13 @@ def _detail(
     facts.append(f"- Seconds to verdict: {'-' if result.seconds is None else f'{result.seconds:g}'}")
     if result.metrics:
         facts.append("- Metrics: " + ", ".join(f"{k} {code_span(v)}" for k, v in result.metrics.items()))
+    if result.attempts:
+        outcomes = ", ".join(a.outcome for a in result.attempts)
+        facts.append(f"- Launches: {outcomes}" + (" (flaky)" if result.flaky else ""))
+    if result.cached_from is not None:
+        facts.append(f"- Reused from run `{result.cached_from.run_id}` (same image ids, compose file and rules)")
+    if result.log_cut:
+        facts.append(f"- Log capped by `log_limit`: {result.log_cut} bytes in the middle were not kept")
     facts.append(f"- Cell: `{result.cell_id}`")
     parts = [*facts, ""]
     if same_as is not None:

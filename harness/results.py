@@ -26,8 +26,30 @@ from harness.matrix import ReportSpec
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-SCHEMA_VERSION = 2
-"""2 added metrics, versions, image_ids (results) and images, host, layout, masked (runs)."""
+SCHEMA_VERSION = 3
+"""2 added metrics, versions, image_ids (results) and images, host, layout, masked (runs);
+3 added attempts, flaky, log_file, log_cut, cache_key, cached_from (results) and resumed_at, stopped (runs)."""
+
+NOT_FINAL = frozenset({"error", "not_run"})
+"""Outcomes that measured nothing: a resumed run launches these cells again, the cache never serves them."""
+
+
+class Attempt(BaseModel):
+    """One launch of a cell repeated `repeats` times."""
+
+    outcome: str
+    signature: str | None = None
+    line: str | None = None
+    line_no: int | None = None
+    exit_code: int | None = None
+    seconds: float | None = None
+    reason: str | None = None
+    log_file: str | None = None
+
+
+class CachedFrom(BaseModel):
+    run_id: str
+    cell_id: str
 
 
 class CellResult(BaseModel):
@@ -51,8 +73,26 @@ class CellResult(BaseModel):
     image_ids: dict[str, str] = Field(default_factory=dict, description="service -> image id at launch")
     metrics: dict[str, str] = Field(default_factory=dict, description="first capture of each matrix metric")
     versions: dict[str, str] = Field(default_factory=dict, description="version strings found in the log")
+    log_file: str | None = Field(default=None, description="the watched log, in the cell folder")
+    log_cut: int = Field(default=0, description="bytes of the watched log left out by log_limit")
+    attempts: list[Attempt] = Field(default_factory=list, description="each launch, when the cell was repeated")
+    flaky: bool = False
+    cache_key: str | None = Field(default=None, description="hash of what decides the outcome")
+    cached_from: CachedFrom | None = Field(default=None, description="the earlier run this result was reused from")
     started_at: str | None = None
     finished_at: str | None = None
+
+    @property
+    def is_final(self) -> bool:
+        return self.outcome not in NOT_FINAL
+
+    @property
+    def watched_log(self) -> str | None:
+        """File name of the log that decided, in the cell folder."""
+        return self.log_file or (f"{self.service}.log" if self.service else None)
+
+    def as_attempt(self) -> Attempt:
+        return Attempt.model_validate(self.model_dump(include=set(Attempt.model_fields)))
 
     def column(self, name: str) -> str | None:
         """A value the table can show beside the outcome: a metric, or `seconds`."""
@@ -80,6 +120,8 @@ class RunInfo(BaseModel):
     started_at: str
     finished_at: str | None = None
     interrupted: bool = False
+    stopped: str | None = Field(default=None, description="why the run ended before every cell had a verdict")
+    resumed_at: list[str] = Field(default_factory=list)
     layout: Layout | None = None
     report: ReportSpec = Field(default_factory=ReportSpec, description="the matrix `report` settings")
     images: list[ImageFacts] = Field(default_factory=list)
@@ -129,9 +171,6 @@ class RunStore:
     def cell_dir(self, cell_id: str) -> Path:
         return self.path / "cells" / cell_id
 
-    def log_path(self, cell_id: str, service: str) -> Path:
-        return self.cell_dir(cell_id) / f"{service}.log"
-
     def write_result(self, result: CellResult) -> CellResult:
         """Store a result; returns it masked, which is the only form the rest of the run should show."""
         masked = CellResult.model_validate(self.masker.data(result.model_dump()))
@@ -142,8 +181,8 @@ class RunStore:
         info = info.model_copy(update={"masked": self.masker.names})
         write_json(self.path / "run.json", RunInfo.model_validate(self.masker.data(info.model_dump())))
 
-    def write_log(self, cell_id: str, service: str, data: bytes) -> None:
-        path = self.log_path(cell_id, service)
+    def write_log(self, cell_id: str, name: str, data: bytes) -> None:
+        path = self.cell_dir(cell_id) / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(self.masker.binary(data))
 

@@ -52,6 +52,7 @@ class WatchRules:
     ready_exit_code: int | None = None
     probe_interval: float = 1.0
     metrics: Mapping[str, str] = field(default_factory=dict)
+    log_limit: int | None = None
 
     @property
     def needs_log_ready(self) -> bool:
@@ -74,6 +75,7 @@ def watch_rules(matrix: Matrix) -> WatchRules:
         http=ready.http if ready else None,
         ready_exit_code=ready.exit_code if ready else None,
         metrics=dict(spec.metrics),
+        log_limit=int(spec.log_limit) if spec.log_limit else None,
     )
 
 
@@ -265,10 +267,18 @@ def _identity(prepared: PreparedCell, run_id: str) -> dict[str, Any]:
     }
 
 
-def run_cell(client: docker.DockerClient, prepared: PreparedCell, rules: WatchRules, store: RunStore) -> CellResult:
-    """Launch one cell, judge it, and always remove its containers and network before returning."""
+def run_cell(
+    client: docker.DockerClient,
+    prepared: PreparedCell,
+    rules: WatchRules,
+    store: RunStore,
+    attempt: int | None = None,
+) -> CellResult:
+    """Launch one cell, judge it, and always remove its containers and network before returning.
+    A repeated cell's logs are named `<service>.<attempt>.log`."""
     cell, plan = prepared.cell, prepared.plan
-    base = {**_identity(prepared, store.run_id), "started_at": now_iso()}
+    log_name = _log_namer(attempt)
+    base = {**_identity(prepared, store.run_id), "started_at": now_iso(), "log_file": log_name(plan.watched)}
     try:
         image_ids = docker_ops.local_image_ids(client, sorted(set(prepared.images.values())))
     except docker_ops.ENGINE_ERRORS as exc:
@@ -291,8 +301,12 @@ def run_cell(client: docker.DockerClient, prepared: PreparedCell, rules: WatchRu
             containers[service.name] = docker_ops.start_service(client, service, network, labels)
         watched = containers[plan.watched]
         watched_plan = plan.service(plan.watched)
-        pump = docker_ops.LogPump(watched, store.log_path(cell.id, plan.watched), store.masker).start()
+        log_path = store.cell_dir(cell.id) / log_name(plan.watched)
+        pump = docker_ops.LogPump(watched, log_path, store.masker, rules.log_limit).start()
         observation, state = watch(watched, pump, rules, watched_plan.kwargs.get("network_mode") == "host")
+        undecided = observation.failure is None and not observation.ready
+        if pump.broken is not None and undecided and not docker_ops.engine_answers(client):
+            return _error_result(base, f"the Docker engine went away during the cell ({pump.broken})")
         outcome = decide(observation)
         seconds = (state.first_verdict_at or time.monotonic()) - state.started
         match = observation.failure or state.classifier.ready
@@ -314,10 +328,15 @@ def run_cell(client: docker.DockerClient, prepared: PreparedCell, rules: WatchRu
     except docker_ops.ENGINE_ERRORS as exc:
         return _error_result(base, f"engine error: {type(exc).__name__}: {exc}")
     finally:
-        _teardown(client, plan, containers, store, cell, labels)
+        _teardown(client, plan, containers, store, cell, labels, log_name)
         if pump is not None:
             pump.close()
-    return result.model_copy(update={"finished_at": now_iso()})
+    return result.model_copy(update={"finished_at": now_iso(), "log_cut": pump.log.cut})
+
+
+def _log_namer(attempt: int | None) -> Callable[[str], str]:
+    suffix = "" if attempt is None else f".{attempt}"
+    return lambda service: f"{service}{suffix}.log"
 
 
 def _reason(outcome: str, rules: WatchRules, state: _Watch) -> str | None:
@@ -339,13 +358,14 @@ def _teardown(
     store: RunStore,
     cell: Cell,
     labels: Mapping[str, str],
+    log_name: Callable[[str], str],
 ) -> None:
     with docker_ops.deferred_interrupts():
         for service in reversed(plan.services):
             container = containers.get(service.name)
             if container is None or service.name == plan.watched:
                 continue
-            store.write_log(cell.id, service.name, docker_ops.container_logs(container))
+            store.write_log(cell.id, log_name(service.name), docker_ops.container_logs(container))
         stop = max((s.stop_timeout for s in plan.services), default=10.0)
         with contextlib.suppress(*docker_ops.ENGINE_ERRORS):
             docker_ops.remove_labelled(
@@ -361,6 +381,52 @@ class RunInterrupted(Exception):
         self.results = results
 
 
+class EngineLost(Exception):
+    """The engine stopped answering and did not come back in time; carries the results that were finished."""
+
+    def __init__(self, results: list[CellResult]) -> None:
+        super().__init__("engine lost")
+        self.results = results
+
+
+@dataclass(frozen=True)
+class Repeats:
+    """How often each cell is launched, and whether to stop at its first failure."""
+
+    times: int = 1
+    until_fail: bool = False
+
+
+def combine(attempts: Sequence[CellResult]) -> CellResult:
+    """One result for a repeated cell: its most frequent failure if any attempt failed, else ready;
+    flaky when the attempts disagree. The fields of the first attempt with that outcome are kept."""
+    outcomes = [a.outcome for a in attempts]
+    failures = collections.Counter(o for o in outcomes if o != READY)
+    outcome = failures.most_common(1)[0][0] if failures else READY
+    chosen = next(a for a in attempts if a.outcome == outcome)
+    return chosen.model_copy(
+        update={
+            "attempts": [a.as_attempt() for a in attempts],
+            "flaky": len(set(outcomes)) > 1,
+            "started_at": attempts[0].started_at,
+        }
+    )
+
+
+def run_repeated(
+    client: docker.DockerClient, prepared: PreparedCell, rules: WatchRules, store: RunStore, repeats: Repeats
+) -> CellResult:
+    """Launch a cell `repeats.times` times (or until its first failure) and combine the attempts."""
+    if repeats.times == 1:
+        return run_cell(client, prepared, rules, store)
+    attempts: list[CellResult] = []
+    for attempt in range(1, repeats.times + 1):
+        attempts.append(run_cell(client, prepared, rules, store, attempt))
+        if attempts[-1].outcome == ERROR or (repeats.until_fail and attempts[-1].outcome != READY):
+            break
+    return combine(attempts)
+
+
 def run_cells(
     client: docker.DockerClient,
     cells: Sequence[PreparedCell],
@@ -368,13 +434,25 @@ def run_cells(
     store: RunStore,
     on_start: Callable[[PreparedCell, int], None] = lambda cell, index: None,
     on_done: Callable[[CellResult], None] = lambda result: None,
+    wait_engine: float = 0.0,
+    on_engine_lost: Callable[[float], None] = lambda seconds: None,
+    reuse: Mapping[str, CellResult] | None = None,
+    repeats: Repeats = Repeats(),
+    keys: Mapping[str, str | None] | None = None,
 ) -> list[CellResult]:
-    """Run cells one after another; each result is written as soon as it is known."""
+    """Run cells one after another; each result is written as soon as it is known. A cell in `reuse`
+    (already stored by a resumed run or adopted from the cache) is not launched. After an `error`, an
+    engine that no longer answers is waited for up to `wait_engine` seconds, then the run stops."""
     results: list[CellResult] = []
     for index, prepared in enumerate(cells):
         on_start(prepared, index)
+        kept = (reuse or {}).get(prepared.cell.id)
+        if kept is not None:
+            results.append(kept)
+            on_done(kept)
+            continue
         try:
-            result = run_cell(client, prepared, rules, store)
+            result = run_repeated(client, prepared, rules, store, repeats)
         except KeyboardInterrupt:
             interrupted = CellResult(
                 **_identity(prepared, store.run_id),
@@ -384,7 +462,13 @@ def run_cells(
             )
             results.append(store.write_result(interrupted))
             raise RunInterrupted(results) from None
+        if result.is_final:
+            result = result.model_copy(update={"cache_key": (keys or {}).get(prepared.cell.id)})
         stored = store.write_result(result)
         results.append(stored)
         on_done(stored)
+        if stored.outcome == ERROR and not docker_ops.engine_answers(client):
+            on_engine_lost(wait_engine)
+            if not docker_ops.wait_for_engine(client, wait_engine):
+                raise EngineLost(results)
     return results

@@ -110,7 +110,7 @@ def make_run(
         folder = store.cell_dir(cell.id)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "compose.yaml").write_text(f"services:\n  vllm:\n    image: {image}\n", encoding="utf-8")
-        store.write_log(cell.id, "vllm", ("\n".join(lines) + "\n").encode())
+        store.write_log(cell.id, "vllm.log", ("\n".join(lines) + "\n").encode())
         metrics = MetricCollector(spec.metrics)
         for line in lines:
             metrics.feed(line)

@@ -10,6 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from harness.cli import app
+from harness.results import SCHEMA_VERSION
 
 pytestmark = pytest.mark.docker
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +47,7 @@ def test_demo_matrix_reproduces_the_report(tmp_path: Path) -> None:
     lost = next(r for r in results.values() if r["labels"]["image"].endswith(":1.4") and r["labels"]["tp"] == "2")
     assert lost["outcome"] == lost["signature"] == "device_lost"
     assert lost["line"].endswith("RuntimeError: level_zero backend failed with error: 20 (UR_RESULT_ERROR_DEVICE_LOST)")
-    assert lost["exit_code"] == 1 and lost["schema_version"] == 2
+    assert lost["exit_code"] == 1 and lost["schema_version"] == SCHEMA_VERSION
     log = (run_dir / "cells" / lost["cell_id"] / "vllm.log").read_text().splitlines()
     assert log[lost["line_no"] - 1] == lost["line"]
 
@@ -58,3 +59,21 @@ def test_demo_matrix_reproduces_the_report(tmp_path: Path) -> None:
     service = compose["services"]["vllm"]
     assert service["image"] == "image-bisect/fake-llm-scaler-vllm:1.4"
     assert service["volumes"] == [f"{ROOT}/tests/fixtures/models:/llm/models:ro"]
+
+
+def cells_of(table: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.split("|")[1:-1]] for line in table.splitlines() if not line.startswith("|--")
+    ]
+
+
+def test_a_second_run_of_the_demo_launches_nothing(tmp_path: Path) -> None:
+    matrix = str(ROOT / "matrices" / "demo.yaml")
+    first = CliRunner().invoke(app, ["run", matrix, "--results", str(tmp_path)])
+    assert first.exit_code == 0, first.output
+    second = CliRunner().invoke(app, ["run", matrix, "--results", str(tmp_path)])
+    assert second.exit_code == 0, second.output
+    assert second.stdout.count("♻️") == 20
+    assert cells_of(second.stdout.replace(" ♻️", "")) == cells_of(EXPECTED_TABLE)
+    assert "20 reused without launching" in second.stderr
+    assert second.stderr.count("(reused from ") == 20

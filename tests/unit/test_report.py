@@ -172,3 +172,20 @@ def test_runs_stored_before_schema_2_still_report(tmp_path: Path) -> None:
     assert [cell.strip() for cell in header.split("|")[1:-1]] == ["image", "tp", "env=none", "env=ipc-sockets"]
     assert "No image facts were recorded" in text and "No host facts were recorded." in text
     assert "UR_RESULT_ERROR_DEVICE_LOST" in text
+
+
+def test_repeated_and_reused_cells_say_so_in_the_table() -> None:
+    from harness.results import Attempt, CachedFrom
+
+    flaky = result("device_lost", image="a", tp="2").model_copy(
+        update={
+            "attempts": [Attempt(outcome="device_lost"), Attempt(outcome="ready"), Attempt(outcome="device_lost")],
+            "flaky": True,
+        }
+    )
+    reused = result("ready", image="b", tp="2").model_copy(
+        update={"cached_from": CachedFrom(run_id="20261101-000000-t-aaaa", cell_id="c")}
+    )
+    lines = outcome_table([flaky, reused], ["image"], ["tp"]).splitlines()
+    assert "❌ device_lost 2/3 · ✅ ready 1/3 · flaky" in lines[2]
+    assert "✅ ready ♻️" in lines[3]

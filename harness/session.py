@@ -1,0 +1,206 @@
+"""One `bisect run` from matrix file to stored results: the stages in order, each a call you can test.
+
+load -> expand -> render and translate (all cells, before any launch) -> connect -> clean up after
+dead runs -> pull (if asked) -> key every cell -> reuse what is known -> launch the rest -> store.
+Printing and exit codes stay in the CLI; this module reports through the `Reporter` it is given.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import docker
+
+from harness import docker_ops
+from harness.cache import cache_index, cache_key, plan_reuse
+from harness.errors import HarnessError, UsageError
+from harness.inventory import host_facts, image_facts
+from harness.matrix import Cell, Matrix, TableSpec
+from harness.results import CellResult, Layout, RunInfo, RunRecord, RunStore, load_run, new_run_id, now_iso, run_folders
+from harness.runner import (
+    EngineLost,
+    PreparedCell,
+    Repeats,
+    RunInterrupted,
+    prepare,
+    run_cells,
+    run_masker,
+    watch_rules,
+    write_compose_files,
+)
+
+INTERRUPTED = "interrupted"
+ENGINE_LOST = "engine unreachable"
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    matrix: Matrix
+    cells: Sequence[Cell]
+    results: Path
+    resume: str | None = None
+    """a run id or folder, or `latest` for the newest run of this matrix"""
+    use_cache: bool = True
+    rerun: frozenset[str] = frozenset()
+    repeats: int | None = None
+    until_fail: bool = False
+    pull: bool = False
+    wait_engine: float = 0.0
+
+
+class Reporter(Protocol):
+    """What a run tells its user while it goes; the CLI prints it, tests may record it."""
+
+    def note(self, text: str) -> None: ...
+
+    def cell_started(self, cell: Cell) -> None: ...
+
+    def cell_finished(self, result: CellResult) -> None: ...
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    folder: Path
+    layout: TableSpec
+    results: list[CellResult] = field(default_factory=list)
+    stopped: str | None = None
+    reused: int = 0
+
+
+def _resumed_folder(request: RunRequest) -> Path:
+    reference = request.resume
+    assert reference is not None
+    if reference != "latest":
+        from harness.results import resolve_run
+
+        return resolve_run(reference, request.results)
+    name = request.matrix.spec.name
+    mine = [f for f in run_folders(request.results) if load_run(f).info.name == name]
+    if not mine:
+        raise UsageError(f"--resume: no earlier run of matrix {name!r} under {request.results}/; drop --resume")
+    return mine[-1]
+
+
+def _open_run(request: RunRequest) -> tuple[str, RunRecord | None]:
+    if request.resume is None:
+        return new_run_id(request.matrix.spec.name), None
+    record = load_run(_resumed_folder(request))
+    if record.info.name != request.matrix.spec.name:
+        raise UsageError(
+            f"--resume {record.run_id}: that run is of matrix {record.info.name!r}, not {request.matrix.spec.name!r}"
+        )
+    return record.run_id, record
+
+
+def pull_images(client: docker.DockerClient, refs: Sequence[str], reporter: Reporter) -> None:
+    """Pull each reference once; a failure is reported and its cells end as `error` (image missing)."""
+    for ref in refs:
+        reporter.note(f"pulling {ref}")
+        problem = docker_ops.pull(client, ref, reporter.note)
+        if problem is not None:
+            reporter.note(f"pull {ref} failed: {problem}")
+
+
+def execute(
+    request: RunRequest, reporter: Reporter, connect: Callable[[], docker.DockerClient] = docker_ops.connect
+) -> RunOutcome:
+    """Run (or resume) a matrix; results so far are kept whatever stops it."""
+    matrix = request.matrix
+    rules = watch_rules(matrix)
+    repeats = Repeats(request.repeats or matrix.spec.repeats, request.until_fail)
+    run_id, resumed = _open_run(request)
+    store = RunStore(request.results, run_id)
+    token = run_id.rsplit("-", 1)[-1]
+    prepared = prepare(matrix, request.cells, lambda cell: store.cell_dir(cell.id), token)
+    store.masker = masker = run_masker(matrix, prepared)
+    fresh = resumed is None
+    try:
+        write_compose_files(prepared, masker)
+        client = connect()
+    except HarnessError:
+        if fresh:
+            shutil.rmtree(store.path, ignore_errors=True)
+        raise
+    removed = docker_ops.remove_orphans(client)
+    if removed:
+        reporter.note(f"removed leftovers of runs whose process is gone: {', '.join(removed)}")
+    refs = sorted({ref for item in prepared for ref in item.images.values()})
+    if request.pull:
+        pull_images(client, refs, reporter)
+    image_ids = docker_ops.local_image_ids(client, refs)
+    keys = {item.cell.id: cache_key(item, image_ids, rules, masker, repeats) for item in prepared}
+    index = cache_index(request.results, skip_run=run_id) if request.use_cache else {}
+    reuse = plan_reuse(prepared, keys, store, resumed, index, request.rerun)
+    layout = matrix.spec.table_layout()
+    info = _run_info(request, run_id, prepared, layout, resumed, client)
+    store.write_run(info)
+    outcome = RunOutcome(run_id, store.path, layout, reused=len(reuse))
+    launching = len(prepared) - len(reuse)
+    reporter.note(
+        f"run {run_id}: {len(prepared)} cells, {launching} to launch"
+        + (f", {len(reuse)} known" if reuse else "")
+        + (f", {repeats.times} times each" if repeats.times > 1 else "")
+        + f" -> {store.path}"
+    )
+    try:
+        outcome.results = run_cells(
+            client,
+            prepared,
+            rules,
+            store,
+            on_start=lambda item, index: reporter.cell_started(item.cell),
+            on_done=reporter.cell_finished,
+            wait_engine=request.wait_engine,
+            on_engine_lost=lambda seconds: reporter.note(
+                f"the Docker engine stopped answering; waiting up to {seconds:g}s for it"
+                if seconds
+                else "the Docker engine stopped answering"
+            ),
+            reuse=reuse,
+            repeats=repeats,
+            keys=keys,
+        )
+    except RunInterrupted as stop:
+        outcome.results, outcome.stopped = stop.results, INTERRUPTED
+    except EngineLost as stop:
+        outcome.results, outcome.stopped = stop.results, ENGINE_LOST
+    finally:
+        store.write_run(
+            info.model_copy(
+                update={
+                    "finished_at": now_iso(),
+                    "interrupted": outcome.stopped == INTERRUPTED,
+                    "stopped": outcome.stopped,
+                }
+            )
+        )
+    return outcome
+
+
+def _run_info(
+    request: RunRequest,
+    run_id: str,
+    prepared: Sequence[PreparedCell],
+    layout: TableSpec,
+    resumed: RunRecord | None,
+    client: docker.DockerClient,
+) -> RunInfo:
+    matrix = request.matrix
+    refs = {ref for item in prepared for ref in item.images.values()}
+    return RunInfo(
+        run_id=run_id,
+        matrix_path=str(matrix.path),
+        matrix=dict(matrix.raw),
+        cells=[item.cell.id for item in prepared],
+        started_at=resumed.info.started_at if resumed else now_iso(),
+        resumed_at=[*resumed.info.resumed_at, now_iso()] if resumed else [],
+        layout=Layout(axes=list(matrix.spec.axes), rows=layout.rows, cols=layout.cols, show=layout.show),
+        report=matrix.spec.report,
+        images=image_facts(client, refs, matrix.spec.report.image_labels),
+        host=host_facts(client),
+    )
