@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harness.signatures import (
     BUILTIN_READY,
@@ -16,6 +18,7 @@ from harness.signatures import (
     builtin_ready_patterns,
     classify_lines,
     merge_signatures,
+    required_literals,
 )
 
 LOGS = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
@@ -269,3 +272,22 @@ def test_matrix_signatures_add_and_override_builtins() -> None:
     assert oom.regexes == ("OOMKilled",) and oom.rank == 20
     assert classify_lines(["[XCCL][init.cpp:1227] host addr_window check failed"], merged)[0] == "xccl_addr_window"
     assert classify_lines(["torch.OutOfMemoryError: CUDA out of memory"], merged)[0] == UNKNOWN
+
+
+ALL_PATTERNS = [p for sig in BUILTIN_SIGNATURES for p in sig.regexes] + builtin_ready_patterns()
+
+
+@pytest.mark.parametrize("line", [line for _, line in REAL_FAILURE_LINES] + REAL_READY_LINES)
+def test_the_literal_prefilter_lets_every_real_line_through(line: str) -> None:
+    for pattern in ALL_PATTERNS:
+        literals = required_literals(pattern)
+        if literals is not None and re.search(pattern, line):
+            assert any(literal in line for literal in literals), (pattern, literals)
+
+
+@given(st.sampled_from([*ALL_PATTERNS, r"ab(?:cd|ef)+g", r"x{2,3}yz", r"(?:foo)?bar", r"a|b", r"(?i)Error"]), st.data())
+def test_required_literals_are_in_every_match(pattern: str, data: st.DataObject) -> None:
+    literals = required_literals(pattern)
+    line = data.draw(st.from_regex(pattern))
+    if literals is not None:
+        assert any(literal in line for literal in literals)
