@@ -258,26 +258,21 @@ def _literals_of(items: list[Any]) -> list[str] | None:
 
 
 class _Prefilter:
-    """Tells cheaply whether a line may match any of the patterns: substring checks where literals are
-    known, one combined regex for the rest."""
+    """Tells cheaply whether a line may match any of the patterns: one regex of the patterns' required
+    literals (plain strings, which `re` scans fast), plus the patterns whose literals are not known."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
-        self._literals: list[str] = []
-        rest: list[str] = []
+        alternatives: set[str] = set()
         for pattern in patterns:
             literals = required_literals(pattern)
             if literals:
-                self._literals.extend(literals)
+                alternatives.update(re.escape(literal) for literal in literals)
             else:
-                rest.append(pattern)
-        self._literals = sorted(set(self._literals))
-        self._rest = re.compile("|".join(f"(?:{p})" for p in rest)) if rest else None
-        self.empty = not patterns
+                alternatives.add(f"(?:{pattern})")
+        self._any = re.compile("|".join(sorted(alternatives))) if alternatives else None
 
     def may_match(self, line: str) -> bool:
-        return any(literal in line for literal in self._literals) or (
-            self._rest is not None and self._rest.search(line) is not None
-        )
+        return self._any is not None and self._any.search(line) is not None
 
 
 class LogClassifier:
@@ -294,7 +289,7 @@ class LogClassifier:
     def feed(self, line: str) -> Match | None:
         """Classify one line; returns the match it produced, if any."""
         self.line_no += 1
-        if self._prefilter.empty or not self._prefilter.may_match(line):
+        if not self._prefilter.may_match(line):
             return None
         text = line.rstrip("\r\n")
         for sig, patterns in self._signatures:
