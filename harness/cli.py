@@ -359,16 +359,22 @@ def schema(
 
 @app.command()
 def clean(
-    run_id: Annotated[str | None, typer.Option("--run", help="only this run's leftovers")] = None,
+    run_id: Annotated[str | None, typer.Option("--run", help="every leftover of this run")] = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="every container and network bisect ever labelled, live runs included")
+    ] = False,
 ) -> None:
-    """Remove containers and networks left by bisect runs (matched by label)."""
+    """Remove containers and networks left by bisect runs whose process is gone (found by label)."""
     from harness import docker_ops
 
     client = docker_ops.connect()
-    filters = {docker_ops.LABEL_OWNER: "1"}
-    if run_id:
-        filters[docker_ops.LABEL_RUN] = run_id
-    removed = docker_ops.remove_labelled(client, filters)
+    if everything or run_id:
+        filters = {docker_ops.LABEL_OWNER: "1"}
+        if run_id and not everything:
+            filters[docker_ops.LABEL_RUN] = run_id
+        removed = docker_ops.remove_labelled(client, filters)
+    else:
+        removed = docker_ops.remove_orphans(client)
     err.print(f"removed {len(removed)}: {', '.join(removed)}" if removed else "nothing to remove")
 
 

@@ -259,6 +259,23 @@ def engine_answers(client: docker.DockerClient) -> bool:
         return False
 
 
+def engine_stops_answering(client: docker.DockerClient, within: float, interval: float = 0.25) -> bool:
+    """Whether the engine stops answering in the next `within` seconds (it is shutting down)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not engine_answers(client):
+            return True
+        time.sleep(interval)
+    return False
+
+
+def oom_killed(container: Any) -> bool:
+    with suppress(*ENGINE_ERRORS):
+        container.reload()
+        return bool(container.attrs.get("State", {}).get("OOMKilled"))
+    return False
+
+
 def wait_for_engine(client: docker.DockerClient, seconds: float, interval: float = 1.0) -> bool:
     """Ping until the engine answers or `seconds` pass; True when it is back."""
     deadline = time.monotonic() + seconds

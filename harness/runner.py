@@ -304,9 +304,9 @@ def run_cell(
         log_path = store.cell_dir(cell.id) / log_name(plan.watched)
         pump = docker_ops.LogPump(watched, log_path, store.masker, rules.log_limit).start()
         observation, state = watch(watched, pump, rules, watched_plan.kwargs.get("network_mode") == "host")
-        undecided = observation.failure is None and not observation.ready
-        if pump.broken is not None and undecided and not docker_ops.engine_answers(client):
-            return _error_result(base, f"the Docker engine went away during the cell ({pump.broken})")
+        lost = _engine_loss(client, watched, pump, observation)
+        if lost is not None:
+            return _error_result(base, f"the Docker engine went away during the cell ({lost})")
         outcome = decide(observation)
         seconds = (state.first_verdict_at or time.monotonic()) - state.started
         match = observation.failure or state.classifier.ready
@@ -332,6 +332,30 @@ def run_cell(
         if pump is not None:
             pump.close()
     return result.model_copy(update={"finished_at": now_iso(), "log_cut": pump.log.cut})
+
+
+STOPPED_FROM_OUTSIDE = (137, 143)
+"""SIGKILL/SIGTERM exit codes: what a container shows when the engine stops it on its way down."""
+
+
+def _engine_loss(
+    client: docker.DockerClient, container: Any, pump: docker_ops.LogPump, observation: Observation
+) -> str | None:
+    """Why an undecided cell ended because the engine went away, or None. Suspects: a broken log
+    stream, an exit code the engine could not tell, or a stop signal nobody in this run sent; the
+    engine then not answering, now or within a few seconds (it is shutting down), confirms."""
+    if observation.failure is not None or observation.ready:
+        return None
+    if pump.broken is not None:
+        suspect = f"log stream broke: {pump.broken}"
+    elif observation.exited and observation.exit_code is None:
+        suspect = "the container's exit code could not be read"
+    elif observation.exit_code in STOPPED_FROM_OUTSIDE and not docker_ops.oom_killed(container):
+        suspect = f"the container was stopped from outside with exit code {observation.exit_code}"
+    else:
+        return None
+    gone = not docker_ops.engine_answers(client) or docker_ops.engine_stops_answering(client, within=5.0)
+    return suspect if gone else None
 
 
 def _log_namer(attempt: int | None) -> Callable[[str], str]:
@@ -471,4 +495,8 @@ def run_cells(
             on_engine_lost(wait_engine)
             if not docker_ops.wait_for_engine(client, wait_engine):
                 raise EngineLost(results)
+            with contextlib.suppress(*docker_ops.ENGINE_ERRORS):  # what the lost cell could not remove
+                docker_ops.remove_labelled(
+                    client, {docker_ops.LABEL_RUN: store.run_id, docker_ops.LABEL_CELL: prepared.cell.id}
+                )
     return results
