@@ -257,3 +257,49 @@ def test_dockerd_restarted_mid_run(script_matrix: Any, tmp_path: Path, client: d
     else:
         assert process.returncode == 1, stderr  # the lost cell is an error; the run went on
         assert found["c-last"]["outcome"] == "ready"
+
+
+FLIP_TEMPLATE = """\
+services:
+  app:
+    image: {{ image }}
+    command: ["/bin/sh", "-c", {{ script | tojson }}]
+    volumes: ["{{ matrix_dir }}/state:/state"]
+    stop_grace_period: 2s
+"""
+
+
+def test_repeats_show_k_of_n_and_flag_a_flaky_cell(write_matrix: Any, tmp_path: Path) -> None:
+    from build_images import BASE_TAG
+
+    flip = (
+        "trap 'exit 143' TERM; n=$(cat /state/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /state/n; "
+        f"if [ $((n % 2)) -eq 0 ]; then {DEVICE_LOST}; exit 1; fi; {READY_LINE}; {SERVE}"
+    )
+    steady = f"trap 'exit 143' TERM; {READY_LINE}; {SERVE}"
+    (tmp_path / "state").mkdir()
+    matrix = write_matrix(
+        FLIP_TEMPLATE,
+        axes={"image": [BASE_TAG], "script": {"flip": flip, "steady": steady}},
+        repeats=3,
+        timeout="30s",
+        settle="0.3s",
+        table={"rows": ["script"], "cols": ["image"]},
+    )
+    result = CliRunner().invoke(app, ["run", str(matrix), "--results", str(tmp_path / "results")])
+    assert result.exit_code == 0, result.output
+    rows = dict((cells[0], cells[1]) for cells in table_cells(result.stdout)[1:])
+    assert rows == {"flip": "✅ ready 2/3 · ❌ device_lost 1/3 · flaky", "steady": "✅ ready 3/3"}
+    flip_result = results_by_script(tmp_path / "results")["flip"]
+    assert flip_result["outcome"] == "device_lost" and flip_result["flaky"] is True
+    assert [a["log_file"] for a in flip_result["attempts"]] == ["app.1.log", "app.2.log", "app.3.log"]
+    assert flip_result["log_file"] == "app.2.log"
+    cell_dir = next((tmp_path / "results").glob("*/cells/*flip*"))
+    assert "UR_RESULT_ERROR_DEVICE_LOST" in (cell_dir / "app.2.log").read_text()
+
+    (tmp_path / "state" / "n").write_text("0\n")
+    until = CliRunner().invoke(
+        app, ["run", str(matrix), "--until-fail", "--no-cache", "--results", str(tmp_path / "until")]
+    )
+    rows = dict((cells[0], cells[1]) for cells in table_cells(until.stdout)[1:])
+    assert rows["flip"] == "✅ ready 1/2 · ❌ device_lost 1/2 · flaky"
