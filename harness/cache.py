@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from harness.errors import UsageError
 from harness.masking import Masker
 from harness.results import CachedFrom, CellResult, RunRecord, RunStore, load_run, run_folders
 from harness.runner import PreparedCell, Repeats, WatchRules
@@ -50,7 +51,7 @@ def cache_index(root: Path, skip_run: str | None = None) -> dict[str, tuple[Path
             continue
         try:
             record = load_run(folder)
-        except Exception:  # a foreign or half-written folder is simply not a cache entry
+        except UsageError:  # a foreign or older folder is simply not a cache entry
             continue
         for result in record.results:
             if result.cache_key and result.is_final and result.cached_from is None:

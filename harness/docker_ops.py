@@ -54,15 +54,17 @@ def connect() -> docker.DockerClient:
     return client
 
 
-def owner_labels(run_id: str, cell_id: str) -> dict[str, str]:
+def process_labels() -> dict[str, str]:
+    """Who owns what a run creates: this host, this process and when it started (pids get reused)."""
     return {
-        LABEL_OWNER: "1",
-        LABEL_RUN: run_id,
-        LABEL_CELL: cell_id,
         LABEL_PID: str(os.getpid()),
         LABEL_PID_START: process_start(os.getpid()) or "",
         LABEL_HOST: socket.gethostname(),
     }
+
+
+def owner_labels(run_id: str, cell_id: str) -> dict[str, str]:
+    return {LABEL_OWNER: "1", LABEL_RUN: run_id, LABEL_CELL: cell_id, **process_labels()}
 
 
 def process_start(pid: int) -> str | None:

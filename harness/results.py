@@ -122,6 +122,7 @@ class RunInfo(BaseModel):
     interrupted: bool = False
     stopped: str | None = Field(default=None, description="why the run ended before every cell had a verdict")
     resumed_at: list[str] = Field(default_factory=list)
+    owner: dict[str, str] = Field(default_factory=dict, description="the bisect process: host, pid, its start time")
     layout: Layout | None = None
     report: ReportSpec = Field(default_factory=ReportSpec, description="the matrix `report` settings")
     images: list[ImageFacts] = Field(default_factory=list)
@@ -211,9 +212,13 @@ def _read_model(path: Path, model: type[ModelT]) -> ModelT:
         raise UsageError(f"{path}: not a bisect {model.__name__} file ({where}: {first['msg']})") from None
 
 
+def read_run_info(folder: Path) -> RunInfo:
+    return _read_model(folder / "run.json", RunInfo)
+
+
 def load_run(folder: Path) -> RunRecord:
     """A run folder's run.json and result files, cells in the order the run planned them."""
-    info = _read_model(folder / "run.json", RunInfo)
+    info = read_run_info(folder)
     results = []
     for cell in info.cells:
         path = folder / "cells" / cell / "result.json"

@@ -8,7 +8,7 @@ Printing and exit codes stay in the CLI; this module reports through the `Report
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -20,7 +20,19 @@ from harness.cache import cache_index, cache_key, plan_reuse
 from harness.errors import HarnessError, UsageError
 from harness.inventory import host_facts, image_facts
 from harness.matrix import Cell, Matrix, TableSpec
-from harness.results import CellResult, Layout, RunInfo, RunRecord, RunStore, load_run, new_run_id, now_iso, run_folders
+from harness.results import (
+    CellResult,
+    Layout,
+    RunInfo,
+    RunRecord,
+    RunStore,
+    load_run,
+    new_run_id,
+    now_iso,
+    read_run_info,
+    resolve_run,
+    run_folders,
+)
 from harness.runner import (
     EngineLost,
     PreparedCell,
@@ -66,7 +78,6 @@ class Reporter(Protocol):
 class RunOutcome:
     run_id: str
     folder: Path
-    layout: TableSpec
     results: list[CellResult] = field(default_factory=list)
     stopped: str | None = None
     reused: int = 0
@@ -76,11 +87,9 @@ def _resumed_folder(request: RunRequest) -> Path:
     reference = request.resume
     assert reference is not None
     if reference != "latest":
-        from harness.results import resolve_run
-
         return resolve_run(reference, request.results)
     name = request.matrix.spec.name
-    mine = [f for f in run_folders(request.results) if load_run(f).info.name == name]
+    mine = [f for f in run_folders(request.results) if read_run_info(f).name == name]
     if not mine:
         raise UsageError(f"--resume: no earlier run of matrix {name!r} under {request.results}/; drop --resume")
     return mine[-1]
@@ -94,6 +103,9 @@ def _open_run(request: RunRequest) -> tuple[str, RunRecord | None]:
         raise UsageError(
             f"--resume {record.run_id}: that run is of matrix {record.info.name!r}, not {request.matrix.spec.name!r}"
         )
+    if record.info.owner and docker_ops.owner_alive(record.info.owner):
+        pid = record.info.owner.get(docker_ops.LABEL_PID)
+        raise UsageError(f"--resume {record.run_id}: that run is still going (pid {pid}); wait for it or stop it")
     return record.run_id, record
 
 
@@ -106,9 +118,7 @@ def pull_images(client: docker.DockerClient, refs: Sequence[str], reporter: Repo
             reporter.note(f"pull {ref} failed: {problem}")
 
 
-def execute(
-    request: RunRequest, reporter: Reporter, connect: Callable[[], docker.DockerClient] = docker_ops.connect
-) -> RunOutcome:
+def execute(request: RunRequest, reporter: Reporter) -> RunOutcome:
     """Run (or resume) a matrix; results so far are kept whatever stops it."""
     matrix = request.matrix
     rules = watch_rules(matrix)
@@ -121,7 +131,7 @@ def execute(
     fresh = resumed is None
     try:
         write_compose_files(prepared, masker)
-        client = connect()
+        client = docker_ops.connect()
     except HarnessError:
         if fresh:
             shutil.rmtree(store.path, ignore_errors=True)
@@ -139,7 +149,7 @@ def execute(
     layout = matrix.spec.table_layout()
     info = _run_info(request, run_id, prepared, layout, resumed, client)
     store.write_run(info)
-    outcome = RunOutcome(run_id, store.path, layout, reused=len(reuse))
+    outcome = RunOutcome(run_id, store.path, reused=len(reuse))
     launching = len(prepared) - len(reuse)
     reporter.note(
         f"run {run_id}: {len(prepared)} cells, {launching} to launch"
@@ -176,6 +186,7 @@ def execute(
                     "finished_at": now_iso(),
                     "interrupted": outcome.stopped == INTERRUPTED,
                     "stopped": outcome.stopped,
+                    "owner": {},
                 }
             )
         )
@@ -202,5 +213,6 @@ def _run_info(
         layout=Layout(axes=list(matrix.spec.axes), rows=layout.rows, cols=layout.cols, show=layout.show),
         report=matrix.spec.report,
         images=image_facts(client, refs, matrix.spec.report.image_labels),
+        owner=docker_ops.process_labels(),
         host=host_facts(client),
     )

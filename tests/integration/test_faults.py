@@ -74,6 +74,8 @@ def test_kill_9_then_resume_ends_with_the_uninterrupted_table_launching_each_cel
     results = tmp_path / "results"
     process = start_harness("run", str(matrix), "--results", str(results))
     orphan = running_cell(client, "script-c-slow")
+    busy = CliRunner().invoke(app, ["run", str(matrix), "--resume", "--results", str(results)])
+    assert busy.exit_code == 2 and "that run is still going (pid" in busy.stderr
     process.kill()
     process.wait(timeout=10)
     before = results_by_script(results)
