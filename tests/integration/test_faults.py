@@ -58,8 +58,9 @@ def table_cells(stdout: str) -> list[list[str]]:
     return [[c.strip() for c in line.split("|")[1:-1]] for line in stdout.splitlines() if line.startswith("| ")]
 
 
-def test_kill_9_then_resume_ends_with_the_uninterrupted_table_launching_each_cell_once(
-    script_matrix: Any, tmp_path: Path, client: docker.DockerClient
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGINT])
+def test_stopped_then_resumed_ends_with_the_uninterrupted_table_launching_each_cell_once(
+    script_matrix: Any, tmp_path: Path, client: docker.DockerClient, signum: int
 ) -> None:
     scripts = {
         "a-serves": f"{READY_LINE}; {SERVE}",
@@ -76,16 +77,25 @@ def test_kill_9_then_resume_ends_with_the_uninterrupted_table_launching_each_cel
     orphan = running_cell(client, "script-c-slow")
     busy = CliRunner().invoke(app, ["run", str(matrix), "--resume", "--results", str(results)])
     assert busy.exit_code == 2 and "that run is still going (pid" in busy.stderr
-    process.kill()
-    process.wait(timeout=10)
+    process.send_signal(signum)
+    process.wait(timeout=30)
     before = results_by_script(results)
-    assert set(before) == {"a-serves", "b-lost"}
-    orphan.reload()
-    assert orphan.status == "running"  # left behind by the killed process
+    if signum == signal.SIGKILL:
+        assert set(before) == {"a-serves", "b-lost"}
+        orphan.reload()
+        assert orphan.status == "running"  # left behind by the killed process
+    else:
+        assert process.returncode == 130
+        assert {k: v["outcome"] for k, v in before.items()} == {
+            "a-serves": "ready",
+            "b-lost": "device_lost",
+            "c-slow": "not_run",
+        }
 
     resumed = CliRunner().invoke(app, ["run", str(matrix), "--resume", "--results", str(results)])
     assert resumed.exit_code == 0, resumed.output
-    assert f"removed leftovers of runs whose process is gone: {orphan.name}" in resumed.stderr
+    if signum == signal.SIGKILL:
+        assert f"removed leftovers of runs whose process is gone: {orphan.name}" in resumed.stderr
     assert "4 cells, 2 to launch, 2 known" in resumed.stderr
     assert table_cells(resumed.stdout) == table_cells(reference.stdout)
     after = results_by_script(results)
