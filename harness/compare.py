@@ -225,12 +225,13 @@ def _image_identity(record: RunRecord, result: CellResult, axis: str) -> str:
 
 
 def history(records: Sequence[RunRecord], axis: str) -> list[HistoryRow]:
-    """One row per value of `axis` (and image digest, when the axis names images), oldest first."""
+    """One row per value of `axis` (and image digest, when the axis names images), oldest first.
+    Only launches count: a result reused from an earlier run is that run's measurement."""
     rows: dict[tuple[str, str], HistoryRow] = {}
     for record in records:
         for result in record.results:
             label = result.labels.get(axis)
-            if label is None:
+            if label is None or result.cached_from is not None:
                 continue
             identity = _image_identity(record, result, axis)
             row = rows.setdefault((label, identity), HistoryRow(label, identity))

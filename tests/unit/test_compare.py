@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,15 @@ def test_history_has_a_row_per_image_digest_with_outcome_counts(tmp_path: Path) 
 def test_history_of_a_non_image_axis_has_no_digest(tmp_path: Path) -> None:
     rows = history([load_run(make_run(tmp_path))], "tp")
     assert [(r.label, r.image, sum(r.counts.values())) for r in rows] == [("1", "-", 4), ("2", "-", 4)]
+
+
+def test_history_counts_launches_not_reused_results(tmp_path: Path) -> None:
+    from harness.results import CachedFrom
+
+    first = load_run(make_run(tmp_path, run_id="20261120-100000-r"))
+    again = load_run(make_run(tmp_path, run_id="20261121-100000-r"))
+    reused = [
+        r.model_copy(update={"cached_from": CachedFrom(run_id=first.run_id, cell_id=r.cell_id)}) for r in again.results
+    ]
+    rows = history([first, replace(again, results=reused)], "image")
+    assert [(r.runs, sum(r.counts.values())) for r in rows] == [([first.run_id], 4), ([first.run_id], 4)]
