@@ -178,3 +178,19 @@ def test_history_over_every_stored_run(tmp_path: Path) -> None:
     assert len(rows) == 2 and all("| 2      |" in row for row in rows)
     empty = runner.invoke(app, ["history", "--results", str(tmp_path / "none")])
     assert empty.exit_code == ExitCode.BAD_INPUT
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--resume"], "--resume: no earlier run of matrix 'demo-b50-tp-regression' under"),
+        (["20261120-100000-x"], "20261120-100000-x: a second argument names the run to --resume; add --resume"),
+        (["--rerun", "device-lost"], "--rerun device-lost: unknown outcome; expected one of ready, crashed"),
+        (["--wait-engine", "soon"], "--wait-engine: 'soon' is not a duration"),
+    ],
+)
+def test_run_option_errors_are_one_line_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["run", str(ROOT / "matrices" / "demo.yaml"), *args, "--results", str(tmp_path)])
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
