@@ -410,8 +410,9 @@ def _document(
     out = [f"## image-bisect: {escape_markdown_cell(info.name)}", ""]
     summary = describe(findings, quote=code_span, strong=lambda text: f"**{text}**") if results else "No results yet."
     if missing:
+        why = info.stopped or ("interrupted" if info.interrupted else None)
         summary += f" {missing} planned cell{'s' if missing > 1 else ''} did not run" + (
-            " (the run was interrupted)." if info.interrupted else "."
+            f" (the run stopped: {why})." if why else "."
         )
     out += [summary, "", outcome_table(results, rows, cols, show), "", f"<sub>{LEGEND}</sub>", ""]
     out += ["### What was tested", ""]

@@ -154,7 +154,7 @@ def test_an_interrupted_run_says_which_cells_did_not_run(tmp_path: Path) -> None
     for cell in info["cells"][-3:]:
         (folder / "cells" / cell / "result.json").unlink()
     text = markdown_report(load_run(folder))
-    assert "3 planned cells did not run (the run was interrupted)." in text
+    assert "3 planned cells did not run (the run stopped: interrupted)." in text
     assert "→ not finished." in text
 
 
