@@ -65,29 +65,27 @@ def stored(store: RunStore, cell: PreparedCell, outcome: str, key: str | None) -
     )
 
 
-def write_run_json(store: RunStore, cells: list[PreparedCell]) -> None:
+def stored_run(
+    write_matrix: MatrixWriter, tmp_path: Path, outcomes: tuple[str, str]
+) -> tuple[list[PreparedCell], dict[str, str | None], RunStore]:
+    """A run folder whose two cells ended with `outcomes`, each result keyed like the current cells."""
     from harness.results import RunInfo
 
+    cells, rules = prepared_cells(write_matrix, tmp_path)
+    keys = {c.cell.id: key_of(c, rules) for c in cells}
+    store = RunStore(tmp_path / "results", "20261101-000000-t-aaaa")
     store.write_run(
-        RunInfo(
-            run_id=store.run_id,
-            matrix_path="m.yaml",
-            matrix={"name": "t"},
-            cells=[c.cell.id for c in cells],
-            started_at="x",
-        )
+        RunInfo(run_id=store.run_id, matrix_path="m.yaml", matrix={"name": "t"}, cells=list(keys), started_at="x")
     )
+    for cell, outcome in zip(cells, outcomes, strict=True):
+        stored(store, cell, outcome, None if outcome == "not_run" else keys[cell.cell.id])
+    return cells, keys, store
 
 
 def test_an_earlier_runs_result_is_adopted_with_its_log_and_provenance(
     write_matrix: MatrixWriter, tmp_path: Path
 ) -> None:
-    cells, rules = prepared_cells(write_matrix, tmp_path)
-    keys = {c.cell.id: key_of(c, rules) for c in cells}
-    old = RunStore(tmp_path / "results", "20261101-000000-t-aaaa")
-    write_run_json(old, cells)
-    stored(old, cells[0], "device_lost", keys[cells[0].cell.id])
-    stored(old, cells[1], "error", keys[cells[1].cell.id])
+    cells, keys, old = stored_run(write_matrix, tmp_path, ("device_lost", "error"))
     new = RunStore(tmp_path / "results", "20261102-000000-t-bbbb")
     reuse = plan_reuse(cells, keys, new, None, cache_index(tmp_path / "results", skip_run=new.run_id), rerun=())
     assert list(reuse) == [cells[0].cell.id]  # an error measured nothing, so it is launched again
@@ -106,12 +104,7 @@ def load_run_result(store: RunStore, cell: PreparedCell) -> CellResult:
 def test_a_resumed_run_keeps_its_final_results_whose_key_still_matches(
     write_matrix: MatrixWriter, tmp_path: Path
 ) -> None:
-    cells, rules = prepared_cells(write_matrix, tmp_path)
-    keys = {c.cell.id: key_of(c, rules) for c in cells}
-    store = RunStore(tmp_path / "results", "20261101-000000-t-aaaa")
-    write_run_json(store, cells)
-    stored(store, cells[0], "ready", keys[cells[0].cell.id])
-    stored(store, cells[1], "not_run", None)
+    cells, keys, store = stored_run(write_matrix, tmp_path, ("ready", "not_run"))
     record = load_run(store.path)
     assert list(plan_reuse(cells, keys, store, record, {}, rerun=())) == [cells[0].cell.id]
     changed = {**keys, cells[0].cell.id: "another-key"}
