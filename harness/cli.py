@@ -4,6 +4,7 @@ on stderr plus a documented exit code; tables go to stdout, progress and logs to
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -30,7 +31,10 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except HarnessError as exc:
-            err.print(f"[bold red]bisect:[/] {escape(str(exc))}")
+            from harness.masking import collect_secrets
+
+            message = collect_secrets({}, [os.environ]).text(str(exc))  # the run's own masker may not exist yet
+            err.print(f"[bold red]bisect:[/] {escape(message)}")
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             err.print("bisect: interrupted")

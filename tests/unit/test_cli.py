@@ -194,3 +194,13 @@ def test_run_option_errors_are_one_line_exit_2(tmp_path: Path, args: list[str], 
     assert result.exit_code == ExitCode.BAD_INPUT, result.output
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_error_line_never_shows_a_secret_from_the_environment(
+    write_matrix: MatrixWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_secretvalue12345")
+    path = write_matrix(timeout="hf_secretvalue12345")
+    result = runner.invoke(app, ["plan", str(path)])
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "timeout: '[masked:HF_TOKEN]' is not a duration" in result.stderr
