@@ -194,7 +194,7 @@ def report(
     if output_format not in FORMATS:
         raise UsageError(f"--format {output_format}: expected one of {', '.join(FORMATS)}")
     record = load_run(resolve_run(run_ref, results))
-    axes = record.info.layout.axes if record.info.layout else list(record.results[0].labels) if record.results else []
+    axes = record.axes
     for option, chosen in (("--rows", _axes_option(rows)), ("--cols", _axes_option(cols))):
         unknown = [a for a in chosen or () if a not in axes]
         if unknown:

@@ -124,8 +124,8 @@ def compare(before: Side, after: Side, ignore: Sequence[str] = ()) -> Comparison
 def split_by_axis(record: RunRecord, axis: str, old: str, new: str) -> tuple[Side, Side]:
     """The two sides of `compare RUN --axis AXIS OLD NEW`."""
     labels = {r.labels.get(axis) for r in record.results}
-    if not record.results or axis not in record.results[0].labels:
-        known = ", ".join(record.results[0].labels) if record.results else "none"
+    if axis not in record.axes:
+        known = ", ".join(record.axes) or "none"
         raise UsageError(f"--axis {axis}: run {record.run_id} has no such axis; axes are {known}")
 
     def side(value: str) -> Side:

@@ -84,16 +84,16 @@ def owner_alive(labels: Mapping[str, str]) -> bool:
         pid = int(labels.get(LABEL_PID, ""))
     except ValueError:
         return False
-    started = process_start(pid)
-    if started is None:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return not Path("/proc").is_dir()
-    return not labels.get(LABEL_PID_START) or labels[LABEL_PID_START] == started
+    if Path("/proc").is_dir():
+        started = process_start(pid)
+        return started is not None and labels.get(LABEL_PID_START) in ("", None, started)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, under another user
+    return True
 
 
 def remove_orphans(client: docker.DockerClient) -> list[str]:

@@ -341,7 +341,7 @@ def _metrics_section(results: Sequence[CellResult], axes: Sequence[str]) -> list
 
 def _layout(record: RunRecord, options: ReportOptions) -> tuple[list[str], list[str], list[str], list[str]]:
     layout = record.info.layout
-    axes = layout.axes if layout else list(record.results[0].labels) if record.results else []
+    axes = record.axes
     rows = list(options.rows) if options.rows is not None else (layout.rows if layout else axes[:-1])
     cols = list(options.cols) if options.cols is not None else (layout.cols if layout else axes[-1:])
     show = list(options.show) if options.show is not None else (layout.show if layout else [])
@@ -466,8 +466,7 @@ def _matrix_lines(matrix: dict[str, Any]) -> list[str]:
 
 
 def json_report(record: RunRecord) -> str:
-    axes = record.info.layout.axes if record.info.layout else []
-    findings = explain([(r.labels, r.outcome) for r in record.results], axes)
+    findings = explain([(r.labels, r.outcome) for r in record.results], record.axes)
     document = {
         "run": record.info.model_dump(),
         "summary": describe(findings),

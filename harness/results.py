@@ -174,13 +174,15 @@ class RunStore:
 
     def write_result(self, result: CellResult) -> CellResult:
         """Store a result; returns it masked, which is the only form the rest of the run should show."""
-        masked = CellResult.model_validate(self.masker.data(result.model_dump()))
+        masked = self._masked(result)
         write_json(self.cell_dir(result.cell_id) / "result.json", masked)
         return masked
 
     def write_run(self, info: RunInfo) -> None:
-        info = info.model_copy(update={"masked": self.masker.names})
-        write_json(self.path / "run.json", RunInfo.model_validate(self.masker.data(info.model_dump())))
+        write_json(self.path / "run.json", self._masked(info.model_copy(update={"masked": self.masker.names})))
+
+    def _masked(self, model: ModelT) -> ModelT:
+        return type(model).model_validate(self.masker.data(model.model_dump()))
 
     def write_log(self, cell_id: str, name: str, data: bytes) -> None:
         path = self.cell_dir(cell_id) / name
@@ -199,6 +201,13 @@ class RunRecord:
     @property
     def run_id(self) -> str:
         return self.info.run_id
+
+    @property
+    def axes(self) -> list[str]:
+        """The matrix axes, from run.json, or from the labels of runs stored before schema 2."""
+        if self.info.layout is not None:
+            return self.info.layout.axes
+        return list(self.results[0].labels) if self.results else []
 
 
 def _read_model(path: Path, model: type[ModelT]) -> ModelT:

@@ -176,8 +176,8 @@ class _Watch:
     rules: WatchRules
     classifier: LogClassifier
     started: float
+    metrics: MetricCollector
     tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=TAIL_LINES))
-    metrics: MetricCollector = field(default_factory=lambda: MetricCollector({}))
     versions: MetricCollector = field(default_factory=lambda: MetricCollector(BUILTIN_VERSIONS))
     http_ready: bool = False
     first_verdict_at: float | None = None
@@ -199,10 +199,7 @@ def watch(
 ) -> tuple[Observation, _Watch]:
     """Read the live log until a verdict has settled, the container exits, or the cell times out."""
     state = _Watch(
-        rules,
-        LogClassifier(rules.signatures, rules.ready_patterns),
-        time.monotonic(),
-        metrics=MetricCollector(rules.metrics),
+        rules, LogClassifier(rules.signatures, rules.ready_patterns), time.monotonic(), MetricCollector(rules.metrics)
     )
     deadline = state.started + rules.timeout
     settle_end: float | None = None
@@ -397,20 +394,26 @@ def _teardown(
             )
 
 
-class RunInterrupted(Exception):
-    """Ctrl-C or SIGTERM during a run; carries the results that were finished."""
+class RunStopped(Exception):
+    """The run ended before every cell had a verdict; carries the results that were finished."""
+
+    reason = "stopped"
 
     def __init__(self, results: list[CellResult]) -> None:
-        super().__init__("interrupted")
+        super().__init__(self.reason)
         self.results = results
 
 
-class EngineLost(Exception):
-    """The engine stopped answering and did not come back in time; carries the results that were finished."""
+class RunInterrupted(RunStopped):
+    """Ctrl-C or SIGTERM during a run."""
 
-    def __init__(self, results: list[CellResult]) -> None:
-        super().__init__("engine lost")
-        self.results = results
+    reason = "interrupted"
+
+
+class EngineLost(RunStopped):
+    """The engine stopped answering and did not come back in time."""
+
+    reason = "engine unreachable"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import docker
 from harness import docker_ops
 from harness.cache import cache_index, cache_key, plan_reuse
 from harness.errors import HarnessError, UsageError
-from harness.inventory import host_facts, image_facts
+from harness.inventory import ImageFacts, host_facts, image_facts
 from harness.matrix import Cell, Matrix, TableSpec
 from harness.results import (
     CellResult,
@@ -38,6 +38,7 @@ from harness.runner import (
     PreparedCell,
     Repeats,
     RunInterrupted,
+    RunStopped,
     prepare,
     run_cells,
     run_masker,
@@ -45,8 +46,8 @@ from harness.runner import (
     write_compose_files,
 )
 
-INTERRUPTED = "interrupted"
-ENGINE_LOST = "engine unreachable"
+INTERRUPTED = RunInterrupted.reason
+ENGINE_LOST = EngineLost.reason
 
 
 @dataclass(frozen=True)
@@ -142,12 +143,13 @@ def execute(request: RunRequest, reporter: Reporter) -> RunOutcome:
     refs = sorted({ref for item in prepared for ref in item.images.values()})
     if request.pull:
         pull_images(client, refs, reporter)
-    image_ids = docker_ops.local_image_ids(client, refs)
+    images = image_facts(client, refs, matrix.spec.report.image_labels)
+    image_ids = {ref: next((f.id for f in images if f.ref == ref), None) for ref in refs}
     keys = {item.cell.id: cache_key(item, image_ids, rules, masker, repeats) for item in prepared}
     index = cache_index(request.results, skip_run=run_id) if request.use_cache else {}
     reuse = plan_reuse(prepared, keys, store, resumed, index, request.rerun)
     layout = matrix.spec.table_layout()
-    info = _run_info(request, run_id, prepared, layout, resumed, client)
+    info = _run_info(request, run_id, prepared, layout, resumed, images, client)
     store.write_run(info)
     outcome = RunOutcome(run_id, store.path, reused=len(reuse))
     launching = len(prepared) - len(reuse)
@@ -175,10 +177,8 @@ def execute(request: RunRequest, reporter: Reporter) -> RunOutcome:
             repeats=repeats,
             keys=keys,
         )
-    except RunInterrupted as stop:
-        outcome.results, outcome.stopped = stop.results, INTERRUPTED
-    except EngineLost as stop:
-        outcome.results, outcome.stopped = stop.results, ENGINE_LOST
+    except RunStopped as stop:
+        outcome.results, outcome.stopped = stop.results, stop.reason
     finally:
         store.write_run(
             info.model_copy(
@@ -199,10 +199,10 @@ def _run_info(
     prepared: Sequence[PreparedCell],
     layout: TableSpec,
     resumed: RunRecord | None,
+    images: list[ImageFacts],
     client: docker.DockerClient,
 ) -> RunInfo:
     matrix = request.matrix
-    refs = {ref for item in prepared for ref in item.images.values()}
     return RunInfo(
         run_id=run_id,
         matrix_path=str(matrix.path),
@@ -212,7 +212,7 @@ def _run_info(
         resumed_at=[*resumed.info.resumed_at, now_iso()] if resumed else [],
         layout=Layout(axes=list(matrix.spec.axes), rows=layout.rows, cols=layout.cols, show=layout.show),
         report=matrix.spec.report,
-        images=image_facts(client, refs, matrix.spec.report.image_labels),
+        images=images,
         owner=docker_ops.process_labels(),
         host=host_facts(client),
     )
