@@ -12,12 +12,15 @@ $(BIN)/bisect: pyproject.toml
 	touch $@
 
 fixtures: $(BIN)/bisect
+	@$(BIN)/python scripts/engine.py --required
 	$(BIN)/python tests/fixtures/build_images.py
 
 demo: fixtures
 	$(BIN)/bisect run matrices/demo.yaml
 
+# Without an engine the unit tests still run and the integration tests fail once, saying how to get one.
 test: $(BIN)/bisect
+	@$(BIN)/python scripts/engine.py
 	$(BIN)/pytest
 
 lint: $(BIN)/bisect

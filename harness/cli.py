@@ -34,7 +34,8 @@ class _Group(TyperGroup):
             from harness.masking import collect_secrets
 
             message = collect_secrets({}, [os.environ]).text(str(exc))  # the run's own masker may not exist yet
-            err.print(f"[bold red]bisect:[/] {escape(message)}")
+            for line in message.splitlines():
+                err.print(f"[bold red]bisect:[/] {escape(line)}")
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             err.print("bisect: interrupted")
@@ -271,12 +272,22 @@ def history(
     typer.echo(history_markdown(build_history(records, axis), axis), nl=False)
 
 
+def _say(notices: Sequence[str]) -> None:
+    for line in notices:
+        err.print(f"bisect: {escape(line)}")
+
+
 @app.command()
 def plan(matrix_path: MatrixArg) -> None:
-    """List the cells of a matrix without launching anything."""
+    """List the cells of a matrix and check every one (render and translate) without launching anything."""
     from tabulate import tabulate
 
+    from harness.runner import prepare
+
     matrix, cells = _load(matrix_path)
+    notices: list[str] = []
+    prepare(matrix, cells, lambda cell: Path("rendered") / cell.id, "plan", notices=notices)
+    _say(notices)
     axes = list(matrix.spec.axes)
     rows = [[c.id, *(c.labels[a] for a in axes)] for c in cells]
     typer.echo(tabulate(rows, headers=["cell", *axes], tablefmt="github", disable_numparse=True))
@@ -295,7 +306,9 @@ def render(
 
     matrix, cells = _load(matrix_path)
     target = out or Path("rendered") / matrix.spec.name
-    prepared = prepare(matrix, cells, lambda cell: target / cell.id, "render")
+    notices: list[str] = []
+    prepared = prepare(matrix, cells, lambda cell: target / cell.id, "render", notices=notices)
+    _say(notices)
     write_compose_files(prepared, run_masker(matrix, prepared))
     for item in prepared:
         typer.echo(str(item.compose_path))
@@ -367,6 +380,10 @@ def clean(
     everything: Annotated[
         bool, typer.Option("--all", help="every container and network bisect ever labelled, live runs included")
     ] = False,
+    volumes: Annotated[
+        bool,
+        typer.Option("--volumes", help="also the named volumes bisect created for compose files (model caches)"),
+    ] = False,
 ) -> None:
     """Remove containers and networks left by bisect runs whose process is gone (found by label)."""
     from harness import docker_ops
@@ -380,6 +397,11 @@ def clean(
     else:
         removed = docker_ops.remove_orphans(client)
     err.print(f"removed {len(removed)}: {', '.join(removed)}" if removed else "nothing to remove")
+    if volumes:
+        gone, busy = docker_ops.remove_volumes(client)
+        err.print(f"removed volumes {', '.join(gone)}" if gone else "no bisect volumes to remove")
+        if busy:
+            err.print(f"kept volumes in use by a live run: {', '.join(busy)}")
 
 
 def main() -> None:

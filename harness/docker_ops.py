@@ -24,8 +24,8 @@ import docker.errors
 import requests.exceptions
 from docker.utils import parse_repository_tag
 
-from harness.compose import ServicePlan
-from harness.errors import DockerUnavailableError
+from harness.compose import ServicePlan, VolumeSpec
+from harness.errors import DockerUnavailableError, HarnessError
 from harness.logstream import CappedLog, LineSplitter
 from harness.masking import Masker, StreamMasker
 
@@ -36,6 +36,8 @@ LABEL_SERVICE = "io.image-bisect.service"
 LABEL_PID = "io.image-bisect.pid"
 LABEL_PID_START = "io.image-bisect.pid-start"
 LABEL_HOST = "io.image-bisect.host"
+LABEL_VOLUME = "io.image-bisect.volume"
+"""On named volumes the harness created: the matrix they belong to (they outlive runs)."""
 
 ENGINE_ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
 END_OF_LOG = None
@@ -132,14 +134,75 @@ def create_network(client: docker.DockerClient, name: str, labels: Mapping[str, 
 def start_service(
     client: docker.DockerClient, plan: ServicePlan, network: Any | None, labels: Mapping[str, str]
 ) -> Any:
-    """Create and start one service's container, attached to the cell network under its service name."""
+    """Create one service's container on the cell network (reachable by its service name and every
+    alias), join its external networks, then start it."""
     kwargs = dict(plan.kwargs)
     kwargs["labels"] = {**kwargs.get("labels", {}), **labels, LABEL_SERVICE: plan.name}
+    aliases = [plan.name, *plan.aliases]
     if plan.own_network and network is not None:
         kwargs.pop("network_mode", None)
         kwargs["network"] = network.name
-        kwargs["networking_config"] = {network.name: client.api.create_endpoint_config(aliases=[plan.name])}
-    return client.containers.run(detach=True, name=plan.container_name, **kwargs)
+        kwargs["networking_config"] = {network.name: client.api.create_endpoint_config(aliases=aliases)}
+    container = client.containers.create(name=plan.container_name, **kwargs)
+    if plan.own_network:
+        for name in plan.external_networks:
+            client.networks.get(name).connect(container, aliases=aliases)
+    container.start()
+    return container
+
+
+class MissingResourceError(HarnessError):
+    """An `external: true` volume or network the compose file needs is not on the engine."""
+
+
+def ensure_volumes(client: docker.DockerClient, volumes: list[VolumeSpec], matrix_name: str) -> list[str]:
+    """Check external volumes exist and create the harness's own once (kept across cells and runs,
+    so a model cache downloads once); returns the names created."""
+    created: list[str] = []
+    for volume in volumes:
+        try:
+            client.volumes.get(volume.name)
+            continue
+        except docker.errors.NotFound:
+            pass
+        if volume.external:
+            raise MissingResourceError(
+                f"external volume {volume.name!r} not found; create it (docker volume create {volume.name}) "
+                "or drop `external: true` to let the harness create it"
+            )
+        client.volumes.create(
+            name=volume.name,
+            driver=volume.driver or "local",
+            driver_opts=dict(volume.driver_opts),
+            labels={LABEL_VOLUME: matrix_name},
+        )
+        created.append(volume.name)
+    return created
+
+
+def check_networks(client: docker.DockerClient, names: list[str]) -> None:
+    """Every `external: true` network must exist before the first launch."""
+    for name in names:
+        try:
+            client.networks.get(name)
+        except docker.errors.NotFound:
+            raise MissingResourceError(
+                f"network {name!r} is declared external but does not exist; create it (docker network create {name})"
+            ) from None
+
+
+def remove_volumes(client: docker.DockerClient, matrix_name: str | None = None) -> tuple[list[str], list[str]]:
+    """Remove the named volumes the harness created (of one matrix, or all); returns removed and in use."""
+    value = f"{LABEL_VOLUME}={matrix_name}" if matrix_name else LABEL_VOLUME
+    removed: list[str] = []
+    busy: list[str] = []
+    for volume in client.volumes.list(filters={"label": value}):
+        try:
+            volume.remove()
+            removed.append(str(volume.name))
+        except docker.errors.APIError:
+            busy.append(str(volume.name))
+    return removed, busy
 
 
 def wait_for_condition(container: Any, condition: str, deadline: float) -> str | None:

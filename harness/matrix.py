@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -30,6 +29,7 @@ from pydantic import (
 )
 
 from harness.errors import MatrixError
+from harness.safe_yaml import YamlInputError, decode_problem, load_yaml, read_text
 from harness.units import parse_duration
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
@@ -128,6 +128,15 @@ class MatrixSpec(_Strict):
     name: str = Field(min_length=1)
     template: str = Field(min_length=1, description="compose template, relative to the matrix file")
     service: str | None = Field(default=None, description="service whose log decides the verdict")
+    start: list[str] = Field(
+        default_factory=list, description="more services to start besides the watched one and its dependencies"
+    )
+    profiles: list[str] = Field(default_factory=list, description="compose profiles whose services start too")
+    env_files: list[str] = Field(
+        default_factory=list,
+        description="more files of values for ${VAR} in the template, relative to the matrix file "
+        "(after the process environment and the template's .env)",
+    )
     axes: dict[str, list[Scalar] | dict[str, Any]] = Field(min_length=1)
     exclude: list[dict[str, Scalar]] = Field(default_factory=list)
     include: list[dict[str, Scalar]] = Field(default_factory=list)
@@ -291,29 +300,22 @@ def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def yaml_problem(exc: yaml.YAMLError) -> tuple[int | None, int | None, str]:
-    """1-based line and column of a YAML error, and its short description."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    if mark is None:
-        return None, None, problem
-    return mark.line + 1, mark.column + 1, problem
-
-
 def load_matrix(path: Path) -> Matrix:
     """Read and validate a matrix file; every problem is one MatrixError line naming file and key."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         raise MatrixError(f"{path}: no such matrix file") from None
+    except IsADirectoryError:
+        raise MatrixError(f"{path}: is a folder; name the matrix file in it") from None
+    except UnicodeDecodeError as exc:
+        raise MatrixError(f"{path}: {decode_problem(exc)}") from None
     except OSError as exc:
         raise MatrixError(f"{path}: cannot read: {exc.strerror}") from None
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        line, column, problem = yaml_problem(exc)
-        where = f":{line}:{column}" if line else ""
-        raise MatrixError(f"{path}{where}: not valid YAML: {problem}") from None
+        raw = load_yaml(text).data
+    except YamlInputError as exc:
+        raise MatrixError(f"{path}{exc.at()}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise MatrixError(f"{path}: top level must be a mapping with keys name, template, axes, ...")
     try:

@@ -1,17 +1,20 @@
-"""Render the compose template once per cell, strictly: an undefined variable names cell and variable."""
+"""Render the compose template once per cell, strictly: an undefined variable names cell and variable.
+Also maps a line of rendered text back to the template line it came from, so problems found in the
+rendered compose point into the file the user wrote."""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
-import yaml
 
 from harness.errors import TemplateError
-from harness.matrix import Cell, Matrix, yaml_problem
+from harness.matrix import Cell, Matrix
+from harness.safe_yaml import YamlInputError, decode_problem, load_yaml
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,21 @@ class RenderedCell:
     cell: Cell
     text: str
     compose: Mapping[str, Any]
+    lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict)
+    """Rendered line of each key path."""
+
+
+class CellTemplateError(TemplateError):
+    """A template that fails for one cell; `detail` is the problem without the cell, so cells that
+    fail alike are reported once."""
+
+    def __init__(self, where: str, detail: str, line: int | None = None, rendered: str = "") -> None:
+        self.where = where
+        self.detail = detail
+        self.line = line
+        """Line of the rendered text the problem is on, if known."""
+        self.rendered = rendered
+        super().__init__(f"{where}: {detail}")
 
 
 def template_context(matrix: Matrix, cell: Cell) -> dict[str, Any]:
@@ -50,39 +68,67 @@ def _environment(matrix: Matrix) -> jinja2.Environment:
     return env
 
 
-def _template(matrix: Matrix) -> jinja2.Template:
+def load_template(matrix: Matrix) -> jinja2.Template:
+    """The compiled template, or one TemplateError line naming the file (syntax, encoding)."""
     try:
         return _environment(matrix).get_template(matrix.template_path.name)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{matrix.template_path}:{exc.lineno}: template syntax error: {exc.message}") from None
+    except UnicodeDecodeError as exc:
+        raise TemplateError(f"{matrix.template_path}: {decode_problem(exc)}") from None
+    except OSError as exc:
+        raise TemplateError(f"{matrix.template_path}: cannot read: {exc.strerror}") from None
 
 
 def render_cell(matrix: Matrix, cell: Cell, template: jinja2.Template | None = None) -> RenderedCell:
-    template = template or _template(matrix)
-    where = f"cell {cell.id} ({cell.describe()})"
+    template = template or load_template(matrix)
+    name = matrix.template_path.name
+    where = f"{name}: cell {cell.id} ({cell.describe()})"
     try:
         text = template.render(template_context(matrix, cell))
     except jinja2.UndefinedError as exc:
-        raise TemplateError(
-            f"{matrix.template_path.name}: {where}: {exc.message}; define it in vars or as an axis"
-        ) from None
+        raise CellTemplateError(where, f"{exc.message}; define it in vars or as an axis") from None
     except jinja2.TemplateError as exc:
-        raise TemplateError(f"{matrix.template_path.name}: {where}: {exc}") from None
+        raise CellTemplateError(where, str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise CellTemplateError(where, f"an included file {decode_problem(exc)}") from None
     try:
-        compose = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        line, _, problem = yaml_problem(exc)
-        at = f" at rendered line {line}" if line else ""
-        raise TemplateError(
-            f"{matrix.template_path.name}: {where}: rendered compose is not valid YAML{at}: {problem}; "
-            "inspect it with `bisect render`"
+        document = load_yaml(text, core_schema=True)
+    except YamlInputError as exc:
+        at = f" at rendered line {exc.line}" if exc.line else ""
+        raise CellTemplateError(
+            where, f"rendered compose is not valid YAML{at}: {exc}; inspect it with `bisect render`", exc.line, text
         ) from None
+    compose = document.data
     if not isinstance(compose, dict) or not isinstance(compose.get("services"), dict) or not compose["services"]:
-        raise TemplateError(f"{matrix.template_path.name}: {where}: rendered compose has no `services` mapping")
-    return RenderedCell(cell=cell, text=text, compose=compose)
+        raise CellTemplateError(where, "rendered compose has no `services` mapping")
+    return RenderedCell(cell=cell, text=text, compose=compose, lines=document.lines)
 
 
 def render_all(matrix: Matrix, cells: list[Cell]) -> list[RenderedCell]:
     """Render every cell before anything is launched, so a template error costs no GPU time."""
-    template = _template(matrix)
+    template = load_template(matrix)
     return [render_cell(matrix, cell, template) for cell in cells]
+
+
+_JINJA = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})")
+
+
+class TemplateLines:
+    """Finds the template line a rendered line came from: each template line with literal text
+    becomes a pattern (its `{{ ... }}` parts match anything); the match nearest the rendered line
+    number wins. Lines made entirely by Jinja cannot be told apart and give None."""
+
+    def __init__(self, template_text: str) -> None:
+        self._patterns: list[tuple[int, re.Pattern[str]]] = []
+        for number, line in enumerate(template_text.splitlines(), 1):
+            parts = _JINJA.split(line)
+            literal = "".join(p for p in parts if not _JINJA.fullmatch(p))
+            if len(literal.strip()) < 2:
+                continue
+            regex = "".join(".*?" if _JINJA.fullmatch(p) else re.escape(p) for p in parts)
+            self._patterns.append((number, re.compile(regex.rstrip() + r"\s*")))
+
+    def locate(self, rendered: str, near: int) -> int | None:
+        candidates = [number for number, pattern in self._patterns if pattern.fullmatch(rendered)]
+        return min(candidates, key=lambda number: abs(number - near)) if candidates else None

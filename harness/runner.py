@@ -7,6 +7,7 @@ import collections
 import contextlib
 import os
 import queue
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -14,13 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import yaml
 
 from harness import docker_ops
-from harness.compose import ComposePlan, translate
-from harness.errors import ComposeError, MatrixError, UsageError
+from harness.compose import ComposePlan, Problem, Selection, plan_compose
+from harness.compose.interpolate import escape
+from harness.compose.project import interpolation_values, load_compose
+from harness.errors import MatrixError, UsageError
+from harness.findings import Findings
 from harness.masking import Masker, collect_secrets
 from harness.matrix import Cell, HttpProbe, Matrix
-from harness.render import render_all
+from harness.render import CellTemplateError, load_template, render_cell
 from harness.results import CellResult, RunStore, now_iso, write_atomic
 from harness.signatures import (
     BUILTIN_VERSIONS,
@@ -117,33 +122,96 @@ def prepare(
     compose_dir_of: Callable[[Cell], Path],
     run_token: str,
     host_env: Mapping[str, str] | None = None,
+    notices: list[str] | None = None,
 ) -> list[PreparedCell]:
-    """Render and translate every cell; any template or compose error stops here, before any file or launch."""
+    """Render, load and translate every cell; every problem of the template is reported at once, a
+    line each, before any file is written or anything launched. Warnings (unset variables) and
+    notes (keys run differently from compose) are appended to `notices`, each once."""
     env = dict(os.environ) if host_env is None else host_env
+    spec = matrix.spec
+    template_dir = matrix.template_path.parent
+    values, unreadable = interpolation_values(env, template_dir, [matrix.directory / f for f in spec.env_files])
+    if unreadable:
+        raise MatrixError("\n".join(f"{matrix.path}: env_files: {line}" for line in unreadable))
+    template = load_template(matrix)
+    findings = Findings(matrix, list(cells))
+    selection = Selection(spec.service, tuple(spec.start), tuple(spec.profiles))
+    http = spec.ready.http if spec.ready else None
     prepared = []
-    for rendered in render_all(matrix, list(cells)):
-        cell = rendered.cell
-        compose_path = compose_dir_of(cell) / "compose.yaml"
-        plan = translate(
-            rendered.compose,
-            where=f"cell {cell.id}",
-            compose_dir=compose_path.parent,
+    for cell in cells:
+        try:
+            rendered = render_cell(matrix, cell, template)
+        except CellTemplateError as exc:
+            findings.template(cell, exc)
+            continue
+        loaded = load_compose(rendered.compose, template_dir, values, env.get("HOME"))
+        findings.unset(cell, loaded.unset)
+        translation = plan_compose(
+            loaded.document,
+            compose_dir=template_dir,
             name_prefix=container_prefix(run_token, cell),
-            watched=matrix.spec.service,
             host_env=env,
+            selection=selection,
+            volume_prefix=volume_prefix(spec.name),
         )
-        http = matrix.spec.ready.http if matrix.spec.ready else None
+        findings.notes(cell, rendered, translation.notes)
+        plan = translation.plan
+        if loaded.problems or plan is None:
+            unresolved = [p.path for p in loaded.problems]
+            follow_ups = [p for p in translation.problems if any(p.path[: len(u)] == u for u in unresolved)]
+            findings.problems(
+                cell, rendered, [*loaded.problems, *(p for p in translation.problems if p not in follow_ups)]
+            )
+            continue
         if http is not None:
             watched = plan.service(plan.watched)
             network_mode = watched.kwargs.get("network_mode")
             if not watched.own_network and network_mode != "host":
-                raise ComposeError(
-                    f"cell {cell.id}: ready.http cannot reach a service with network_mode {network_mode}; "
-                    "use the cell network or network_mode: host, or a log ready rule"
+                findings.problems(
+                    cell,
+                    rendered,
+                    [
+                        Problem(
+                            ("services", plan.watched, "network_mode"),
+                            f"ready.http cannot reach a service with network_mode {network_mode}; "
+                            "use the cell network or network_mode: host, or a log ready rule",
+                        )
+                    ],
                 )
+                continue
             plan = expose_probe_port(plan, http.port)
-        prepared.append(PreparedCell(cell=cell, plan=plan, compose_path=compose_path, compose_text=rendered.text))
+        text = rendered.text if loaded.document == rendered.compose else resolved_text(loaded.document, matrix)
+        prepared.append(
+            PreparedCell(cell=cell, plan=plan, compose_path=compose_dir_of(cell) / "compose.yaml", compose_text=text)
+        )
+    findings.raise_if_any()
+    if notices is not None:
+        notices.extend(line for line in findings.notices() if line not in notices)
     return prepared
+
+
+def volume_prefix(matrix_name: str) -> str:
+    """Named volumes are the matrix's: created once, kept across its cells and runs."""
+    return "bisect-" + (re.sub(r"[^A-Za-z0-9_.-]+", "-", matrix_name).strip("-.") or "matrix")
+
+
+def resolved_text(document: Any, matrix: Matrix) -> str:
+    """The compose file as tested: variables resolved (a literal `$` written `$$`), `extends` merged,
+    paths absolute, so `docker compose -f` on it starts what the cell started."""
+    header = (
+        f"# {matrix.template_path.name} for this cell, as tested: variables resolved, extends merged, paths absolute\n"
+    )
+    return header + yaml.safe_dump(_escaped(document), sort_keys=False, allow_unicode=True, width=1000)
+
+
+def _escaped(data: Any) -> Any:
+    if isinstance(data, str):
+        return escape(data)
+    if isinstance(data, Mapping):
+        return {key: _escaped(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_escaped(item) for item in data]
+    return data
 
 
 def run_masker(matrix: Matrix, prepared: Sequence[PreparedCell]) -> Masker:

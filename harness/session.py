@@ -127,16 +127,24 @@ def execute(request: RunRequest, reporter: Reporter) -> RunOutcome:
     run_id, resumed = _open_run(request)
     store = RunStore(request.results, run_id)
     token = run_id.rsplit("-", 1)[-1]
-    prepared = prepare(matrix, request.cells, lambda cell: store.cell_dir(cell.id), token)
+    notices: list[str] = []
+    prepared = prepare(matrix, request.cells, lambda cell: store.cell_dir(cell.id), token, notices=notices)
+    for line in notices:
+        reporter.note(line)
     store.masker = masker = run_masker(matrix, prepared)
     fresh = resumed is None
     try:
         write_compose_files(prepared, masker)
         client = docker_ops.connect()
+        docker_ops.check_networks(client, sorted({n for item in prepared for n in item.plan.external_networks}))
+        volumes = {v.name: v for item in prepared for v in item.plan.volumes}
+        created = docker_ops.ensure_volumes(client, list(volumes.values()), matrix.spec.name)
     except HarnessError:
         if fresh:
             shutil.rmtree(store.path, ignore_errors=True)
         raise
+    if created:
+        reporter.note(f"created named volumes {', '.join(created)} (kept for later cells and runs)")
     removed = docker_ops.remove_orphans(client)
     if removed:
         reporter.note(f"removed leftovers of runs whose process is gone: {', '.join(removed)}")

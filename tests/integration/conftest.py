@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import docker.errors
 import pytest
 import yaml
 from build_images import BASE_TAG, ensure_fixture_images
+from engine import HOW
 
 from harness.docker_ops import LABEL_OWNER
 
@@ -17,10 +19,20 @@ pytestmark = pytest.mark.docker
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
+_engine_missing: list[str] = []
+
+
 @pytest.fixture(scope="session")
 def client() -> docker.DockerClient:
-    engine = docker.from_env()
-    engine.ping()
+    """The engine, or one failure saying how to get one; the other integration tests are then skipped."""
+    if _engine_missing:
+        pytest.skip("no Docker engine (see the first integration test's error)")
+    try:
+        engine = docker.from_env()
+        engine.ping()
+    except docker.errors.DockerException:
+        _engine_missing.append(HOW)
+        pytest.fail(HOW, pytrace=False)
     return engine
 
 

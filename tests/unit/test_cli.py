@@ -91,11 +91,56 @@ def test_template_error_stops_the_run_before_any_launch_and_leaves_no_run_folder
     assert not results.exists() or list(results.iterdir()) == []
 
 
-def test_compose_error_names_cell_and_key(write_matrix: MatrixWriter) -> None:
-    path = write_matrix("services:\n  app:\n    image: {{ image }}\n    container_name: fixed\n")
+def test_compose_error_names_template_line_cells_and_key(write_matrix: MatrixWriter) -> None:
+    path = write_matrix("services:\n  app:\n    image: {{ image }}\n    secrets: [hf_token]\n")
     result = runner.invoke(app, ["render", str(path), "--out", str(path.parent / "out")])
     assert result.exit_code == ExitCode.BAD_INPUT
-    assert "services.app.container_name: the harness names containers itself" in result.stderr
+    assert "app.yaml.j2:4: every cell: services.app.secrets: secrets are not mounted" in result.stderr
+    assert not (path.parent / "out").exists()
+
+
+def test_every_problem_of_a_template_is_reported_at_once_in_plan_and_render(write_matrix: MatrixWriter) -> None:
+    template = """services:
+  app:
+    image: {{ image }}
+    scale: 3
+    post_start: [{command: warmup}]
+{%- if image == "a:2" %}
+    volumes: [cache:/root/.cache]
+{%- endif %}
+    ports: ["${PORT:?set PORT to the port to publish}:8000"]
+"""
+    path = write_matrix(template)
+    for command in ("plan", "render"):
+        result = runner.invoke(
+            app, [command, str(path), "--out", str(path.parent / "out")][: 2 if command == "plan" else 4]
+        )
+        assert result.exit_code == ExitCode.BAD_INPUT, result.output
+        lines = result.stderr.strip().splitlines()
+        assert all(line.startswith(f"bisect: {path.parent / 'app.yaml.j2'}:") for line in lines), lines
+        assert len(lines) == 4, lines
+        joined = "\n".join(lines)
+        assert "app.yaml.j2:4: every cell: services.app.scale: 3: a cell runs one container" in joined
+        assert "app.yaml.j2:5: every cell: services.app.post_start: lifecycle hooks are not run" in joined
+        assert (
+            "app.yaml.j2:7: cell image-a-2_" in joined
+            and "services.app.volumes[0]: 'cache' is a named volume" in joined
+        )
+        assert (
+            "app.yaml.j2:9: every cell: services.app.ports[0]: required variable PORT is missing a value: set PORT"
+            in joined
+        )
+        assert "Traceback" not in result.output
+
+
+def test_plan_says_once_which_variables_are_unset_and_which_keys_run_differently(write_matrix: MatrixWriter) -> None:
+    template = "services:\n  app:\n    image: {{ image }}\n    restart: unless-stopped\n    environment:\n      - GFX=${HSA_GFX}\n"
+    result = runner.invoke(app, ["plan", str(write_matrix(template))], env={"HSA_GFX": ""})
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["plan", str(write_matrix(template))])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count('The "HSA_GFX" variable is not set. Defaulting to a blank string.') == 1
+    assert result.stderr.count("services.app.restart: 'unless-stopped' runs as \"no\"") == 1
 
 
 def test_unreachable_engine_exits_3(

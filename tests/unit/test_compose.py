@@ -168,16 +168,19 @@ def test_parse_env_file_handles_quotes_comments_and_export() -> None:
 @pytest.mark.parametrize(
     ("service", "message"),
     [
-        ({"container_name": "x"}, r"services\.app\.container_name: the harness names containers itself"),
-        ({"build": "."}, r"services\.app\.build: the harness never builds"),
-        ({"scale": 2}, r"services\.app\.scale: it is not supported"),
-        ({"volumes": ["models:/m"]}, r"volumes\[0\]: 'models' is a named volume"),
-        ({"volumes": ["/data"]}, r"volumes\[0\]: '/data' is an anonymous volume"),
+        ({"container_name": "two words"}, r"services\.app\.container_name: expected a container name"),
+        ({"scale": 2}, r"services\.app\.scale: 2: a cell runs one container per service"),
+        (
+            {"volumes": ["models:/m"]},
+            r"volumes\[0\]: 'models' is a named volume that the top-level `volumes:` does not",
+        ),
         ({"ports": ["8000-8010:8000-8010"]}, r"ports\[0\]: .*ranges are not supported"),
-        ({"restart": "always"}, r"restart: 'always' would relaunch a failing container"),
-        ({"deploy": {"replicas": 2}}, r"deploy\.replicas: is not supported; expected resources$"),
+        ({"deploy": {"replicas": 2}}, r"deploy\.replicas: 2: a cell runs one container per service"),
+        ({"secrets": ["hf_token"]}, r"secrets: secrets are not mounted; bind the file with `volumes`"),
+        ({"post_start": [{"command": "x"}]}, r"post_start: lifecycle hooks are not run"),
+        ({"imagee": "x"}, r"imagee: is not a compose service key"),
         ({"shm_size": "lots"}, r"shm_size: expected a size"),
-        ({"privileged": "yes"}, r"privileged: expected true or false"),
+        ({"privileged": "maybe"}, r"privileged: expected true or false"),
         ({"env_file": "absent.env"}, r"env_file: .*absent\.env cannot be read"),
         ({"depends_on": ["db"]}, r"depends_on: names unknown service 'db'"),
         ({"command": "echo 'unclosed"}, r"command: cannot split into words"),
@@ -201,10 +204,17 @@ def test_unsupported_or_invalid_keys_are_errors_naming_the_key(service: dict[str
     assert str(caught.value).startswith("cell c1: services.app.")
 
 
-def test_service_without_image_is_an_error() -> None:
-    with pytest.raises(ComposeError, match=r"services\.app\.image: every service needs an image"):
+@pytest.mark.parametrize(
+    ("service", "message"),
+    [
+        ({"command": "x"}, r"services\.app\.image: every service needs an image$"),
+        ({"build": "."}, r"services\.app\.image: every service needs an image \(the harness never builds"),
+    ],
+)
+def test_service_without_image_is_an_error(service: dict[str, Any], message: str) -> None:
+    with pytest.raises(ComposeError, match=message):
         translate(
-            {"services": {"app": {"command": "x"}}},
+            {"services": {"app": service}},
             where="c",
             compose_dir=COMPOSE_DIR,
             name_prefix="p",
@@ -213,12 +223,12 @@ def test_service_without_image_is_an_error() -> None:
         )
 
 
-def test_top_level_named_volumes_are_rejected_but_version_is_ignored() -> None:
-    base = {"version": "3.8", "services": {"app": {"image": "i"}}}
+def test_top_level_version_and_name_are_ignored_and_include_is_refused() -> None:
+    base = {"version": "3.8", "name": "stack", "services": {"app": {"image": "i"}}}
     assert translate(base, where="c", compose_dir=COMPOSE_DIR, name_prefix="p", watched=None, host_env={})
-    with pytest.raises(ComposeError, match="top-level `volumes` is not supported"):
+    with pytest.raises(ComposeError, match=r"include: merge the included files into the template"):
         translate(
-            {**base, "volumes": {"data": {}}},
+            {**base, "include": ["other.yaml"]},
             where="c",
             compose_dir=COMPOSE_DIR,
             name_prefix="p",
@@ -243,7 +253,7 @@ def test_services_start_in_depends_on_order_and_service_refs_become_container_re
 
 
 def test_depends_on_cycle_is_an_error() -> None:
-    with pytest.raises(ComposeError, match="depends_on forms a cycle: app -> db -> app"):
+    with pytest.raises(ComposeError, match=r"services\.app\.depends_on: forms a cycle: app -> db -> app"):
         plan_for({"depends_on": ["db"]}, db={"image": "db", "depends_on": ["app"]})
 
 
