@@ -134,9 +134,16 @@ def test_every_problem_of_a_template_is_reported_at_once_in_plan_and_render(writ
 
 
 def test_plan_says_once_which_variables_are_unset_and_which_keys_run_differently(write_matrix: MatrixWriter) -> None:
-    template = "services:\n  app:\n    image: {{ image }}\n    restart: unless-stopped\n    environment:\n      - GFX=${HSA_GFX}\n"
+    template = """services:
+  app:
+    image: {{ image }}
+    restart: unless-stopped
+    environment:
+      - GFX=${HSA_GFX}
+"""
     result = runner.invoke(app, ["plan", str(write_matrix(template))], env={"HSA_GFX": ""})
     assert result.exit_code == 0, result.output
+    assert "HSA_GFX" not in result.stderr
     result = runner.invoke(app, ["plan", str(write_matrix(template))])
     assert result.exit_code == 0, result.output
     assert result.stderr.count('The "HSA_GFX" variable is not set. Defaulting to a blank string.') == 1
