@@ -201,6 +201,10 @@ def _volumes(value: Any, ctx: _Context) -> dict[str, Any]:
                 continue
             source, target = parts[0], parts[1]
             mode = parts[2] if len(parts) > 2 else "rw"
+            if not source:
+                raise ctx.fail(
+                    key, f"{item!r} has an empty source (a variable left unset?); set it or write a host path"
+                )
             if not _is_path(source):
                 mounts.append(_named_mount(source, target, "ro" in mode.split(","), False, key, ctx))
                 continue
@@ -211,12 +215,12 @@ def _volumes(value: Any, ctx: _Context) -> dict[str, Any]:
                 raise ctx.fail(key, "long syntax needs a `target` path")
             read_only = as_bool(item.get("read_only", False)) is True
             if kind == "tmpfs":
-                size = (item.get("tmpfs") or {}).get("size")
+                size = _mapping(item.get("tmpfs"), f"{key}.tmpfs", ctx).get("size")
                 tmpfs[long_target] = f"size={size}" if size is not None else ""
                 continue
             if kind == "volume":
                 _only(item, {"type", "source", "target", "read_only", "volume", "consistency"}, key, ctx, "a volume")
-                no_copy = as_bool((item.get("volume") or {}).get("nocopy", False)) is True
+                no_copy = as_bool(_mapping(item.get("volume"), f"{key}.volume", ctx).get("nocopy", False)) is True
                 volume = item.get("source")
                 if volume is None:
                     mounts.append(Mount(target=long_target, source=None, type="volume", read_only=read_only))
@@ -231,7 +235,7 @@ def _volumes(value: Any, ctx: _Context) -> dict[str, Any]:
             source, target = long_source, long_target
             _only(item, {"type", "source", "target", "read_only", "bind", "consistency"}, key, ctx, "a bind mount")
             mode = "ro" if read_only else "rw"
-            propagation = (item.get("bind") or {}).get("propagation")
+            propagation = _mapping(item.get("bind"), f"{key}.bind", ctx).get("propagation")
             if propagation:
                 mode += f",{propagation}"
         else:
@@ -245,6 +249,14 @@ def _volumes(value: Any, ctx: _Context) -> dict[str, Any]:
     if tmpfs:
         kwargs["tmpfs"] = tmpfs
     return kwargs
+
+
+def _mapping(value: Any, key: str, ctx: _Context) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ctx.fail(key, f"expected a mapping, got {value!r}")
+    return value
 
 
 def _named_mount(source: str, target: str, read_only: bool, no_copy: bool, key: str, ctx: _Context) -> Mount:
@@ -291,11 +303,18 @@ def _ports(value: Any, ctx: _Context) -> dict[str, Any]:
             ip, host = match["ip"], match["host"]
             host_port = int(host) if host else None
         elif isinstance(item, Mapping):
-            if "target" not in item:
-                raise ctx.fail(key, "long syntax needs `target`")
-            container = f"{item['target']}/{item.get('protocol', 'tcp')}"
-            ip = item.get("host_ip")
-            host_port = int(item["published"]) if item.get("published") not in (None, "") else None
+            target, published = as_int(item.get("target")), item.get("published")
+            protocol, ip = item.get("protocol", "tcp"), item.get("host_ip")
+            if target is None:
+                raise ctx.fail(key, f"long syntax needs a `target` port number, got {item.get('target')!r}")
+            host_port = as_int(published) if published not in (None, "") else None
+            if published not in (None, "") and host_port is None:
+                raise ctx.fail(
+                    f"{key}.published", f"expected a port number (ranges are not supported), got {published!r}"
+                )
+            if protocol not in ("tcp", "udp", "sctp") or not (ip is None or isinstance(ip, str)):
+                raise ctx.fail(key, "protocol must be tcp, udp or sctp and host_ip an address")
+            container = f"{target}/{protocol}"
         else:
             raise ctx.fail(key, f"expected a port spec, got {item!r}")
         binding: Any = (ip, host_port) if ip else host_port
@@ -364,14 +383,20 @@ def _healthcheck(value: Any, ctx: _Context) -> dict[str, Any]:
         if key in value:
             check[key] = _nanoseconds(value[key], f"healthcheck.{key}", ctx)
     if "retries" in value:
-        check["retries"] = int(value["retries"])
+        retries = as_int(value["retries"])
+        if retries is None:
+            raise ctx.fail("healthcheck.retries", f"expected a whole number, got {value['retries']!r}")
+        check["retries"] = retries
     return {"healthcheck": check}
 
 
 def _device_request(item: Any, key: str, ctx: _Context) -> DeviceRequest:
     _only(item, {"driver", "count", "device_ids", "capabilities", "options"}, key, ctx, "a device reservation")
     count = item.get("count")
-    device_ids = [str(d) for d in item.get("device_ids") or []]
+    ids = item.get("device_ids") or []
+    if not isinstance(ids, list):
+        raise ctx.fail(f"{key}.device_ids", f"expected a list of ids, got {ids!r}")
+    device_ids = [str(d) for d in ids]
     if count == "all" or (count is None and not device_ids):
         count = -1
     elif count is not None:
@@ -379,6 +404,8 @@ def _device_request(item: Any, key: str, ctx: _Context) -> DeviceRequest:
         if count is None:
             raise ctx.fail(f"{key}.count", f"expected a number or all, got {item.get('count')!r}")
     capabilities = item.get("capabilities") or []
+    if not isinstance(capabilities, list) or not all(isinstance(c, str | list) for c in capabilities):
+        raise ctx.fail(f"{key}.capabilities", f"expected a list such as [gpu], got {capabilities!r}")
     if capabilities and all(isinstance(c, str) for c in capabilities):
         capabilities = [capabilities]
     return DeviceRequest(
@@ -386,7 +413,7 @@ def _device_request(item: Any, key: str, ctx: _Context) -> DeviceRequest:
         count=int(count) if count is not None else 0,
         device_ids=device_ids,
         capabilities=capabilities,
-        options=dict(item.get("options") or {}),
+        options={str(k): str(v) for k, v in _mapping(item.get("options"), f"{key}.options", ctx).items()},
     )
 
 
@@ -421,6 +448,10 @@ def _deploy(value: Any, ctx: _Context) -> dict[str, Any]:
     _only(limits, {"memory", "cpus", "pids"}, "deploy.resources.limits", ctx)
     kwargs: dict[str, Any] = {}
     devices = reservations.get("devices") or []
+    if not isinstance(devices, list):
+        raise ctx.fail(
+            "deploy.resources.reservations.devices", f"expected a list of device reservations, got {devices!r}"
+        )
     if devices:
         kwargs["device_requests"] = [
             _device_request(item, f"deploy.resources.reservations.devices[{i}]", ctx) for i, item in enumerate(devices)
@@ -640,11 +671,13 @@ SERVICE_KEYS: dict[str, Decision] = {
     "platform": translated(_string("platform")),
     "ports": translated(_ports, "ranges are refused"),
     "post_start": refused("lifecycle hooks are not run; put the step in the command"),
+    "pre_start": refused("lifecycle hooks are not run; put the step in the command"),
     "pre_stop": refused("lifecycle hooks are not run; put the step in the command"),
     "privileged": translated(_flag("privileged")),
     "profiles": translated(_handled_elsewhere, "decides which services start, as compose does"),
     "provider": refused("provider services are run by compose plugins, not by an engine"),
     "pull_policy": ignored("the harness never pulls, except with `bisect run --pull`"),
+    "pull_refresh_after": ignored("the harness never pulls, except with `bisect run --pull`"),
     "read_only": translated(_flag("read_only")),
     "restart": translated(_restart, 'any value runs as "no": a relaunch would hide the verdict'),
     "runtime": translated(_string("runtime")),
@@ -678,7 +711,9 @@ TOP_LEVEL_KEYS: dict[str, Decision] = {
     "name": ignored("the harness names what it creates per run and cell"),
     "configs": refused("configs are not mounted; bind the file with `volumes` instead"),
     "secrets": refused("secrets are not mounted; bind the file with `volumes` or pass the value in `environment`"),
-    "include": refused("merge the included files into the template (or use `extends`)"),
+    "include": translated(
+        _handled_elsewhere, "services, volumes and networks of the included files join, paths relative to each file"
+    ),
     "models": refused("Docker Model Runner models are not run by the harness"),
 }
 
@@ -691,5 +726,5 @@ def decision_table() -> str:
     """The README's table of compose service keys, generated from `SERVICE_KEYS`."""
     rows = ["| key | decision | how |", "|---|---|---|"]
     for key, decision in sorted(SERVICE_KEYS.items()):
-        rows.append(f"| `{key}` | {decision.kind} | {decision.why} |")
+        rows.append(f"| `{key}` | {decision.kind} | {decision.why or 'as compose does'} |")
     return "\n".join(rows) + "\n"

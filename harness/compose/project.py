@@ -160,7 +160,11 @@ class _Loader:
     files: dict[Path, Mapping[str, Any] | None] = field(default_factory=dict)
 
     def file(self, path: Path, at: KeyPath) -> Mapping[str, Any] | None:
-        """Another compose file named by `extends.file`, loaded and interpolated once."""
+        """The services of another compose file (`extends.file`, `include`), loaded and interpolated once."""
+        document = self.document(path, at)
+        return document["services"] if document is not None else None
+
+    def document(self, path: Path, at: KeyPath) -> Mapping[str, Any] | None:
         if path in self.files:
             return self.files[path]
         try:
@@ -179,10 +183,59 @@ class _Loader:
         if document is not None:
             document = interpolate(document, self.values, self.seen, self._interpolation_problem(at, path))
         services = document.get("services") if isinstance(document, Mapping) else None
-        self.files[path] = services if isinstance(services, Mapping) else None
+        self.files[path] = document if isinstance(document, Mapping) and isinstance(services, Mapping) else None
         if document is not None and self.files[path] is None:
             self.problems.append(Problem(at, f"{path} has no `services` mapping"))
         return self.files[path]
+
+    def include(self, document: Mapping[str, Any], base: Path, depth: int = 0) -> dict[str, Any]:
+        """A document with the services, volumes and networks of the files it includes added, each
+        included file's relative paths resolved against its own folder; its own services win."""
+        entries = document.get("include")
+        merged = {k: v for k, v in document.items() if k != "include"}
+        if entries is None:
+            return merged
+        if not isinstance(entries, list) or depth > 10:
+            self.problems.append(Problem(("include",), "expected a list of files (at most 10 levels deep)"))
+            return merged
+        for index, entry in enumerate(entries):
+            paths = entry.get("path") if isinstance(entry, Mapping) else entry
+            for path in paths if isinstance(paths, list) else [paths]:
+                if not isinstance(path, str):
+                    self.problems.append(Problem(("include", index), "expected a path or {path: PATH}"))
+                    continue
+                file = Path(_absolute(path, base, self.home))
+                included = self.document(file, ("include", index))
+                if included is None:
+                    continue
+                included = self.include(included, file.parent, depth + 1)
+                services = {
+                    str(name): self.resolve(str(name), included["services"], file.parent, ())
+                    for name in included["services"]
+                }
+                self._add(merged, "services", services, ("include", index), file)
+                for key in ("volumes", "networks"):
+                    if isinstance(included.get(key), Mapping):
+                        self._add(merged, key, dict(included[key]), ("include", index), file, clash_ok=True)
+        return merged
+
+    def _add(
+        self,
+        merged: dict[str, Any],
+        key: str,
+        items: Mapping[str, Any],
+        at: KeyPath,
+        file: Path,
+        clash_ok: bool = False,
+    ) -> None:
+        current = merged.get(key)
+        current = dict(current) if isinstance(current, Mapping) else {}
+        for name, item in items.items():
+            if name in current and not clash_ok:
+                self.problems.append(Problem(at, f"{file} defines {key} {name!r} again; rename one of them"))
+                continue
+            current.setdefault(name, item)
+        merged[key] = current
 
     def _interpolation_problem(self, at: KeyPath, path: Path) -> Callable[[KeyPath, InterpolationError], None]:
         def record(where: KeyPath, exc: InterpolationError) -> None:
@@ -245,4 +298,4 @@ def load_compose(data: Any, template_dir: Path, values: Mapping[str, str], home:
     loader = _Loader(values, seen, problems, home)
     services = document["services"]
     resolved = {str(name): loader.resolve(str(name), services, template_dir, ()) for name in services}
-    return Loaded({**document, "services": resolved}, seen.unset, problems)
+    return Loaded(loader.include({**document, "services": resolved}, template_dir), seen.unset, problems)

@@ -85,9 +85,10 @@ def implicit_dependencies(service: Any) -> list[str]:
     if not isinstance(service, Mapping):
         return []
     found: list[str] = []
-    for item in service.get("links") or []:
+    links, volumes_from = service.get("links"), service.get("volumes_from")
+    for item in links if isinstance(links, list) else []:
         found.append(str(item).partition(":")[0])
-    for item in service.get("volumes_from") or []:
+    for item in volumes_from if isinstance(volumes_from, list) else []:
         if not str(item).startswith("container:"):
             found.append(str(item).partition(":")[0])
     for key in ("network_mode", "ipc", "pid"):
@@ -287,9 +288,9 @@ def select(services: Mapping[str, Any], selection: Selection) -> tuple[str | Non
             problems.append(
                 Problem(("services",), f"`start:` names unknown service {name!r}; services are {', '.join(names)}")
             )
+    targets += [n for n in names if _profiles(services[n]) and enabled(n)]
     for name in targets:
         active.update(_profiles(services[name]))
-    targets += [n for n in names if _profiles(services[n]) and enabled(n)]
     started: set[str] = set()
     pending = list(targets)
     while pending:

@@ -6,7 +6,16 @@ from typing import Any
 import pytest
 from docker.types import DeviceRequest, Ulimit
 
-from harness.compose import SERVICE_KEYS, parse_env_file, translate
+from harness.compose import (
+    SERVICE_KEYS,
+    Selection,
+    Translation,
+    VolumeSpec,
+    decision_table,
+    parse_env_file,
+    plan_compose,
+    translate,
+)
 from harness.errors import ComposeError
 
 COMPOSE_DIR = Path("/runs/r1/cells/c1")
@@ -267,3 +276,238 @@ def test_several_services_need_a_watched_service() -> None:
 
 def test_stop_grace_period_is_read() -> None:
     assert plan_for({"stop_grace_period": "30s"}).service("app").stop_timeout == 30
+
+
+# Every service key of the Compose Specification's JSON schema (compose-spec/compose-spec
+# schema/compose-spec.json, definitions.service.properties), plus `pre_start` from compose-go's copy.
+SPEC_SERVICE_KEYS = """
+annotations attach blkio_config build cap_add cap_drop cgroup cgroup_parent command configs container_name
+cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus cpuset credential_spec
+depends_on deploy develop device_cgroup_rules devices dns dns_opt dns_search domainname entrypoint env_file
+environment expose extends external_links extra_hosts gpus group_add healthcheck hostname image init ipc isolation
+label_file labels links logging mac_address mem_limit mem_reservation mem_swappiness memswap_limit models
+network_mode networks oom_kill_disable oom_score_adj pid pids_limit platform ports post_start pre_start pre_stop
+privileged profiles provider pull_policy pull_refresh_after read_only restart runtime scale secrets security_opt
+shm_size stdin_open stop_grace_period stop_signal storage_opt sysctls tmpfs tty ulimits use_api_socket user
+userns_mode uts volumes volumes_from working_dir
+""".split()
+
+
+def test_every_key_of_the_compose_specification_has_a_decision() -> None:
+    assert set(SPEC_SERVICE_KEYS) <= set(SERVICE_KEYS)
+    assert {d.kind for d in SERVICE_KEYS.values()} == {"translated", "ignored", "refused"}
+    assert all(d.why for d in SERVICE_KEYS.values() if d.kind != "translated")
+
+
+def test_the_readme_key_table_is_the_generated_one() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert decision_table() in readme
+
+
+def translation(services: dict[str, Any], **keys: Any) -> Translation:
+    document = {"services": services, **keys.pop("top", {})}
+    selection = Selection(**keys)
+    return plan_compose(document, compose_dir=COMPOSE_DIR, name_prefix="p", host_env=HOST_ENV, selection=selection)
+
+
+def notes_of(result: Translation) -> list[str]:
+    return [f"{n.dotted()}: {n.message}" for n in result.notes]
+
+
+def test_keys_that_run_differently_from_compose_say_so_in_a_note() -> None:
+    result = translation(
+        {
+            "app": {
+                "image": "i",
+                "build": {"context": "."},
+                "container_name": "tgi-server",
+                "restart": "unless-stopped",
+                "pull_policy": "always",
+                "expose": [80],
+                "logging": {"driver": "json-file"},
+                "deploy": {"restart_policy": {"condition": "on-failure"}, "placement": {"constraints": []}},
+            }
+        }
+    )
+    assert result.plan is not None, result.problems
+    app = result.plan.service("app")
+    assert app.aliases == ("tgi-server",)
+    assert app.container_name == "p-app"
+    assert "restart_policy" not in app.kwargs and "restart" not in app.kwargs
+    notes = notes_of(result)
+    assert "services.app.restart: 'unless-stopped' runs as \"no\": a relaunch would hide the verdict" in notes
+    assert "services.app.build: ignored: the harness runs `image` and never builds" in notes
+    assert any(n.startswith("services.app.container_name: the harness names the container") for n in notes)
+    assert any(n.startswith("services.app.pull_policy: ignored") for n in notes)
+    assert any(n.startswith("services.app.expose: ignored") for n in notes)
+    assert any(n.startswith("services.app.deploy.placement: ignored") for n in notes)
+
+
+def test_named_and_anonymous_volumes_become_mounts_of_the_matrix_volume() -> None:
+    result = plan_compose(
+        {
+            "services": {
+                "app": {
+                    "image": "i",
+                    "volumes": [
+                        "hf-cache:/root/.cache/huggingface",
+                        "models:/models:ro",
+                        "/scratch",
+                        {"type": "volume", "source": "hf-cache", "target": "/data", "volume": {"nocopy": True}},
+                    ],
+                }
+            },
+            "volumes": {"hf-cache": None, "models": {"external": True, "name": "shared-models"}, "unused": {}},
+        },
+        compose_dir=COMPOSE_DIR,
+        name_prefix="p",
+        host_env={},
+        volume_prefix="bisect-m",
+    )
+    assert result.plan is not None, result.problems
+    mounts = result.plan.service("app").kwargs["mounts"]
+    assert [(m["Source"], m["Target"], m["ReadOnly"]) for m in mounts] == [
+        ("bisect-m-hf-cache", "/root/.cache/huggingface", False),
+        ("shared-models", "/models", True),
+        (None, "/scratch", False),
+        ("bisect-m-hf-cache", "/data", False),
+    ]
+    assert mounts[3]["VolumeOptions"]["NoCopy"] is True
+    assert result.plan.volumes == (VolumeSpec("bisect-m-hf-cache"), VolumeSpec("shared-models", external=True))
+
+
+def test_user_networks_become_the_cell_network_with_their_aliases_and_external_ones_are_joined() -> None:
+    result = translation(
+        {
+            "tgi": {"image": "i", "networks": {"backend": {"aliases": ["llm"], "ipv4_address": "10.0.0.5"}}},
+            "ui": {"image": "u", "networks": ["backend", "proxy"], "links": ["tgi:inference"], "depends_on": ["tgi"]},
+        },
+        watched="ui",
+        top={"networks": {"backend": {"driver": "bridge"}, "proxy": {"external": True, "name": "traefik"}}},
+    )
+    assert result.plan is not None, result.problems
+    tgi, ui = result.plan.service("tgi"), result.plan.service("ui")
+    assert tgi.aliases == ("llm", "inference")
+    assert ui.external_networks == ("traefik",)
+    assert result.plan.external_networks == ("traefik",)
+    assert any(n.startswith("services.tgi.networks.backend.ipv4_address: ignored") for n in notes_of(result))
+
+
+def test_the_services_that_start_are_those_of_compose_up_watched() -> None:
+    services = {
+        "vllm": {"image": "v", "depends_on": {"redis": {"condition": "service_started"}}},
+        "redis": {"image": "r"},
+        "ui": {"build": "./ui"},
+        "gpu-monitor": {"image": "m", "profiles": ["monitoring"]},
+        "debug": {"image": "d", "profiles": ["debug"], "depends_on": ["tracer"]},
+        "tracer": {"image": "t", "profiles": ["debug"]},
+    }
+    result = translation(services, watched="vllm")
+    assert result.plan is not None, result.problems
+    assert [s.name for s in result.plan.services] == ["redis", "vllm"]
+    started = translation(services, watched="vllm", start=("debug",), profiles=("monitoring",))
+    assert started.plan is not None, started.problems
+    assert sorted(s.name for s in started.plan.services) == ["debug", "gpu-monitor", "redis", "tracer", "vllm"]
+
+
+def test_a_dependency_in_an_inactive_profile_is_an_error_unless_optional() -> None:
+    services = {
+        "app": {"image": "a", "depends_on": {"db": {"condition": "service_started"}}},
+        "db": {"image": "d", "profiles": ["db"]},
+    }
+    result = translation(services, watched="app")
+    assert [f"{p.dotted()}: {p.message}" for p in result.problems] == [
+        "services.app.depends_on: 'db' is in profile db, which is not active; add it to `profiles:` in the matrix"
+    ]
+    services["app"]["depends_on"]["db"]["required"] = False
+    optional = translation(services, watched="app")
+    assert optional.plan is not None and [s.name for s in optional.plan.services] == ["app"]
+    assert optional.plan.service("app").depends_on == {}
+
+
+def test_a_lone_default_service_is_watched_without_service_key() -> None:
+    result = translation({"server": {"image": "s"}, "bench": {"image": "b", "profiles": ["bench"]}})
+    assert result.plan is not None and result.plan.watched == "server"
+
+
+def test_links_volumes_from_and_service_namespaces_start_their_service_first() -> None:
+    result = translation(
+        {
+            "app": {"image": "a", "volumes_from": ["data:ro"], "ipc": "service:worker"},
+            "worker": {"image": "w", "links": ["data"]},
+            "data": {"image": "d"},
+        },
+        watched="app",
+    )
+    assert result.plan is not None, result.problems
+    assert [s.name for s in result.plan.services] == ["data", "worker", "app"]
+    app = result.plan.service("app")
+    assert app.kwargs["volumes_from"] == ["p-data:ro"]
+    assert app.kwargs["ipc_mode"] == "container:p-worker"
+
+
+def test_values_compose_casts_after_interpolation_are_accepted() -> None:
+    kwargs = kwargs_for(
+        {
+            "privileged": "true",
+            "tty": "False",
+            "pids_limit": "512",
+            "deploy": {
+                "resources": {
+                    "reservations": {"devices": [{"driver": "nvidia", "count": "2", "capabilities": ["gpu"]}]}
+                }
+            },
+        }
+    )
+    assert kwargs["privileged"] is True and kwargs["tty"] is False and kwargs["pids_limit"] == 512
+    assert kwargs["device_requests"][0]["Count"] == 2
+
+
+def test_more_translated_keys() -> None:
+    kwargs = kwargs_for(
+        {
+            "read_only": True,
+            "device_cgroup_rules": ["c 226:* rmw"],
+            "oom_kill_disable": True,
+            "storage_opt": {"size": "20G"},
+            "mac_address": "02:42:ac:11:00:02",
+            "domainname": "lab",
+            "userns_mode": "host",
+            "gpus": "all",
+            "cpuset": "0-3",
+            "uts": "host",
+        }
+    )
+    assert kwargs["read_only"] is True
+    assert kwargs["device_cgroup_rules"] == ["c 226:* rmw"]
+    assert kwargs["oom_kill_disable"] is True
+    assert kwargs["storage_opt"] == {"size": "20G"}
+    assert kwargs["mac_address"] == "02:42:ac:11:00:02" and kwargs["domainname"] == "lab"
+    assert kwargs["userns_mode"] == "host" and kwargs["uts_mode"] == "host" and kwargs["cpuset_cpus"] == "0-3"
+    assert kwargs["device_requests"] == [DeviceRequest(count=-1, capabilities=[["gpu"]])]
+
+
+def test_every_problem_of_a_file_is_listed_not_just_the_first() -> None:
+    result = translation(
+        {
+            "app": {"image": "a", "scale": 4, "secrets": ["t"], "ports": ["1-2:1-2"], "depends_on": ["ghost"]},
+            "db": {"image": "d", "external_links": ["redis"]},
+        },
+        watched="app",
+        start=("db",),
+    )
+    assert result.plan is None
+    assert [p.dotted() for p in result.problems] == [
+        "services.app.scale",
+        "services.app.secrets",
+        "services.app.ports[0]",
+        "services.app.depends_on",
+        "services.db.external_links",
+    ]
+
+
+def test_services_that_do_not_start_are_not_translated() -> None:
+    result = translation(
+        {"server": {"image": "s"}, "ui": {"build": ".", "secrets": ["x"], "bogus": 1}}, watched="server"
+    )
+    assert result.plan is not None and [s.name for s in result.plan.services] == ["server"]
