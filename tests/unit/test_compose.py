@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -232,12 +233,12 @@ def test_service_without_image_is_an_error(service: dict[str, Any], message: str
         )
 
 
-def test_top_level_version_and_name_are_ignored_and_include_is_refused() -> None:
+def test_top_level_version_and_name_are_ignored_and_configs_are_refused() -> None:
     base = {"version": "3.8", "name": "stack", "services": {"app": {"image": "i"}}}
     assert translate(base, where="c", compose_dir=COMPOSE_DIR, name_prefix="p", watched=None, host_env={})
-    with pytest.raises(ComposeError, match=r"include: merge the included files into the template"):
+    with pytest.raises(ComposeError, match=r"configs: configs are not mounted; bind the file with `volumes`"):
         translate(
-            {**base, "include": ["other.yaml"]},
+            {**base, "configs": {"app_config": {"file": "./app.conf"}}},
             where="c",
             compose_dir=COMPOSE_DIR,
             name_prefix="p",
@@ -280,7 +281,9 @@ def test_stop_grace_period_is_read() -> None:
 
 # Every service key of the Compose Specification's JSON schema (compose-spec/compose-spec
 # schema/compose-spec.json, definitions.service.properties), plus `pre_start` from compose-go's copy.
-SPEC_SERVICE_KEYS = """
+SPEC_SERVICE_KEYS = re.findall(
+    r"[a-z_]+",
+    """
 annotations attach blkio_config build cap_add cap_drop cgroup cgroup_parent command configs container_name
 cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus cpuset credential_spec
 depends_on deploy develop device_cgroup_rules devices dns dns_opt dns_search domainname entrypoint env_file
@@ -290,7 +293,8 @@ network_mode networks oom_kill_disable oom_score_adj pid pids_limit platform por
 privileged profiles provider pull_policy pull_refresh_after read_only restart runtime scale secrets security_opt
 shm_size stdin_open stop_grace_period stop_signal storage_opt sysctls tmpfs tty ulimits use_api_socket user
 userns_mode uts volumes volumes_from working_dir
-""".split()
+""",
+)
 
 
 def test_every_key_of_the_compose_specification_has_a_decision() -> None:

@@ -23,7 +23,7 @@ def test_variables_come_from_the_process_then_the_template_env_then_the_matrix_e
 
 def test_unreadable_env_files_are_named(tmp_path: Path) -> None:
     (tmp_path / ".env").write_bytes(b"A=\xff\xfe\n")
-    values, problems = interpolation_values({}, tmp_path, [tmp_path / "missing.env"])
+    _, problems = interpolation_values({}, tmp_path, [tmp_path / "missing.env"])
     assert len(problems) == 2
     assert problems[0].startswith(f"{tmp_path / 'missing.env'}: cannot read")
     assert problems[1].startswith(f"{tmp_path / '.env'}: is not UTF-8 text (byte 0xff")
