@@ -117,7 +117,7 @@ def test_compose_settings_reach_the_container(write_matrix: MatrixWriter, tmp_pa
     entrypoint: ["/bin/sh", "-c"]
     command:
       - >-
-        cat /models/weights.txt; echo "env=$FROM_FILE,$OVERRIDDEN,$AXIS_ENV"; id -u; pwd;
+        cat /models/weights.txt; echo "env=$$FROM_FILE,$$OVERRIDDEN,$$AXIS_ENV"; id -u; pwd;
         grep CapBnd /proc/self/status; df -k /dev/shm | tail -1; cat /etc/hostname; ulimit -n;
         touch /models/should-fail 2>/dev/null || echo read-only-ok; exit 0
     env_file: {{ matrix_dir }}/cell.env

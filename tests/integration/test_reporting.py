@@ -106,8 +106,8 @@ SECRET_TEMPLATE = """\
 services:
   app:
     image: {{ image }}
-    command: ["/bin/sh", "-c", {{ ("echo token=$HF_TOKEN key=$OPENAI_API_KEY; echo 'login " ~ registry_password ~ "';"
-      ~ " echo \\"auth failed for $HF_TOKEN\\" >&2; echo 'Segmentation fault'; exit 139") | tojson }}]
+    command: ["/bin/sh", "-c", {{ ("echo token=$$HF_TOKEN key=$$OPENAI_API_KEY; echo 'login " ~ registry_password ~ "';"
+      ~ " echo \\"auth failed for $$HF_TOKEN\\" >&2; echo 'Segmentation fault'; exit 139") | tojson }}]
     environment:
 {%- for name, value in env.items() %}
       {{ name }}: {{ value | tojson }}

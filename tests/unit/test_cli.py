@@ -30,11 +30,20 @@ def test_render_writes_a_compose_file_per_cell(tmp_path: Path) -> None:
     result = runner.invoke(app, ["render", str(ROOT / "matrices" / "b50.yaml"), "--out", str(tmp_path)])
     assert result.exit_code == ExitCode.OK, result.stderr
     files = sorted(tmp_path.glob("*/compose.yaml"))
-    assert len(files) == 19
-    text = next(f for f in files if "1.4_tp-2_env-ipc-sockets_caps-ptrace_pid-host" in str(f)).read_text()
+    assert len(files) == 31
+    text = next(
+        f
+        for f in files
+        if "1.4_tp-2_privileged-unprivileged_oneapi-setvars_env-ipc-sockets_caps-ptrace_pid-host" in str(f)
+    ).read_text()
     assert 'CCL_ZE_IPC_EXCHANGE: "sockets"' in text
     assert 'cap_add: ["SYS_PTRACE"]' in text and "pid: host" in text
     assert "source /opt/intel/oneapi/setvars.sh --force &&" in text
+    assert "privileged: false" in text and 'ZE_AFFINITY_MASK: "0,1"' in text and "--max-model-len 24576" in text
+    assert "/dev/dri/by-path:/dev/dri/by-path:ro" in text
+    tp1 = next(f for f in files if "1.3_tp-1_privileged-privileged_oneapi-image-env" in str(f)).read_text()
+    assert "privileged: true" in tp1 and "--max-model-len 12288" in tp1 and 'ZE_AFFINITY_MASK: "0"' in tp1
+    assert "setvars.sh" not in tp1
 
 
 def test_schema_is_json_schema() -> None:
