@@ -48,7 +48,8 @@ FLOOD = (
 
 def flood_cell(workdir: Path, megabytes: int, budget: float) -> tuple[PreparedCell, Any]:
     (workdir / "flood.yaml.j2").write_text(
-        "services:\n  app:\n    image: {{ image }}\n    command: ['/bin/sh', '-c', {{ script | replace('$', '$$') | tojson }}]\n"
+        "services:\n  app:\n    image: {{ image }}\n"
+        "    command: ['/bin/sh', '-c', {{ script | replace('$', '$$') | tojson }}]\n"
         "    stop_grace_period: 2s\n"
     )
     matrix = {

@@ -67,7 +67,8 @@ def scenarios(workdir: Path) -> list[tuple[str, PreparedCell, WatchRules]]:
         (prepared,) = prepare(demo, [cell], lambda c: workdir / "demo" / c.id, "bench")
         picked.append((name, prepared, watch_rules(demo)))
     (workdir / "script.yaml.j2").write_text(
-        "services:\n  app:\n    image: {{ image }}\n    command: ['/bin/sh', '-c', {{ script | replace('$', '$$') | tojson }}]\n"
+        "services:\n  app:\n    image: {{ image }}\n"
+        "    command: ['/bin/sh', '-c', {{ script | replace('$', '$$') | tojson }}]\n"
     )
     (workdir / "scripts.yaml").write_text(
         yaml.safe_dump(
