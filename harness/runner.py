@@ -92,6 +92,8 @@ class PreparedCell:
     plan: ComposePlan
     compose_path: Path
     compose_text: str
+    variables: Mapping[str, str] = field(default_factory=dict)
+    """`${VAR}` values the compose file read."""
 
     @property
     def images(self) -> dict[str, str]:
@@ -181,9 +183,8 @@ def prepare(
                 continue
             plan = expose_probe_port(plan, http.port)
         text = rendered.text if loaded.document == rendered.compose else resolved_text(loaded.document, matrix)
-        prepared.append(
-            PreparedCell(cell=cell, plan=plan, compose_path=compose_dir_of(cell) / "compose.yaml", compose_text=text)
-        )
+        compose_path = compose_dir_of(cell) / "compose.yaml"
+        prepared.append(PreparedCell(cell, plan, compose_path, text, variables=loaded.variables))
     findings.raise_if_any()
     if notices is not None:
         notices.extend(line for line in findings.notices() if line not in notices)
@@ -215,8 +216,10 @@ def _escaped(data: Any) -> Any:
 
 
 def run_masker(matrix: Matrix, prepared: Sequence[PreparedCell]) -> Masker:
-    """Every secret of the run: from the matrix file and from each service's final environment."""
+    """Every secret of the run: from the matrix file, each service's final environment and the `${VAR}`
+    values its compose file read."""
     environments = [s.kwargs.get("environment", {}) for item in prepared for s in item.plan.services]
+    environments += [item.variables for item in prepared]
     masker = collect_secrets(matrix.raw, environments, matrix.spec.secrets)
     for item in prepared:
         for axis, label in item.cell.labels.items():

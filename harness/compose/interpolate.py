@@ -27,6 +27,8 @@ class Substitution:
     """What one interpolation pass read: variables used without a value (each becomes empty)."""
 
     unset: list[str] = field(default_factory=list)
+    used: dict[str, str] = field(default_factory=dict)
+    """Variables that had a value and were read (their values may be secrets to mask)."""
 
     def note_unset(self, name: str) -> None:
         if name not in self.unset:
@@ -84,6 +86,7 @@ def substitute(text: str, values: Mapping[str, str], seen: Substitution | None =
 
 def _lookup(name: str, values: Mapping[str, str], seen: Substitution) -> str:
     if name in values:
+        seen.used[name] = values[name]
         return values[name]
     seen.note_unset(name)
     return ""
@@ -103,6 +106,8 @@ def _braced(body: str, whole: str, values: Mapping[str, str], seen: Substitution
         )
     argument = rest[len(operator) :]
     value = values.get(var)
+    if value is not None:
+        seen.used[var] = value
     has_value = bool(value) if operator.startswith(":") else value is not None
     kind = operator[-1]
     if kind == "-":

@@ -29,6 +29,8 @@ class Loaded:
     document: Any
     unset: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+    """The variables read and their values, so secret-looking ones are masked like environment values."""
 
 
 def interpolation_values(
@@ -294,8 +296,9 @@ def load_compose(data: Any, template_dir: Path, values: Mapping[str, str], home:
 
     document = interpolate(data, values, seen, record)
     if not isinstance(document, Mapping) or not isinstance(document.get("services"), Mapping):
-        return Loaded(document, seen.unset, problems)
+        return Loaded(document, seen.unset, problems, seen.used)
     loader = _Loader(values, seen, problems, home)
     services = document["services"]
     resolved = {str(name): loader.resolve(str(name), services, template_dir, ()) for name in services}
-    return Loaded(loader.include({**document, "services": resolved}, template_dir), seen.unset, problems)
+    included = loader.include({**document, "services": resolved}, template_dir)
+    return Loaded(included, seen.unset, problems, seen.used)

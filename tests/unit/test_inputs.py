@@ -19,7 +19,7 @@ from harness.compose import ComposePlan, translate
 from harness.compose.project import load_compose
 from harness.errors import ComposeError, ExitCode
 from harness.matrix import expand, load_matrix
-from harness.runner import prepare
+from harness.runner import prepare, run_masker, write_compose_files
 from harness.safe_yaml import YamlInputError, load_yaml
 from tests.conftest import MatrixWriter
 from tests.unit.test_compose import CASES
@@ -255,3 +255,22 @@ def test_generated_compose_documents_translate_or_give_the_one_input_error(docum
         assert all(line.startswith("c: ") for line in str(exc).splitlines())
     else:
         assert isinstance(plan, ComposePlan)
+
+
+def test_a_secret_read_through_interpolation_is_masked_in_the_stored_compose(
+    write_matrix: MatrixWriter, tmp_path: Path
+) -> None:
+    template = 'services:\n  app:\n    image: {{ image }}\n    command: ["serve", "--api-key", "${OPENAI_API_KEY}"]\n'
+    matrix = load_matrix(write_matrix(template))
+    prepared = prepare(
+        matrix,
+        expand(matrix.spec),
+        lambda cell: tmp_path / cell.id,
+        "tok",
+        host_env={"OPENAI_API_KEY": "sk-live-0123456789"},
+    )
+    assert prepared[0].plan.service("app").kwargs["command"][-1] == "sk-live-0123456789"
+    masker = run_masker(matrix, prepared)
+    write_compose_files(prepared, masker)
+    stored = prepared[0].compose_path.read_text()
+    assert "sk-live-0123456789" not in stored and "${OPENAI_API_KEY}" in stored
