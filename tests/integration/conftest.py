@@ -19,26 +19,39 @@ pytestmark = pytest.mark.docker
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
-_engine_missing: list[str] = []
+_session: dict[str, Any] = {}
 
 
-@pytest.fixture(scope="session")
+def _engine() -> docker.DockerClient | None:
+    """The engine, asked once per test session."""
+    if "client" not in _session:
+        try:
+            engine = docker.from_env()
+            engine.ping()
+        except docker.errors.DockerException:
+            engine = None
+        _session["client"] = engine
+    return _session["client"]
+
+
+@pytest.fixture
 def client() -> docker.DockerClient:
-    """The engine, or one failure saying how to get one; the other integration tests are then skipped."""
-    if _engine_missing:
-        pytest.skip("no Docker engine (see the first integration test's error)")
-    try:
-        engine = docker.from_env()
-        engine.ping()
-    except docker.errors.DockerException:
-        _engine_missing.append(HOW)
-        pytest.fail(HOW, pytrace=False)
+    """The engine; without one, the first integration test fails saying how to get one and the rest are skipped."""
+    engine = _engine()
+    if engine is None:
+        if not _session.get("reported"):
+            _session["reported"] = True
+            pytest.fail(HOW, pytrace=False)
+        pytest.skip("no Docker engine (see the first integration test's failure)")
     return engine
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def fixture_images(client: docker.DockerClient) -> list[str]:
-    return ensure_fixture_images(client)
+    if "images" not in _session:
+        _session["images"] = ensure_fixture_images(client)
+    images: list[str] = _session["images"]
+    return images
 
 
 @pytest.fixture(autouse=True)
