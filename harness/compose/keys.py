@@ -56,24 +56,24 @@ def as_int(value: Any) -> int | None:
     return None
 
 
-def _flag(kwarg: str) -> Handler:
+def _coerced(kwarg: str, convert: Callable[[Any], Any], expected: str) -> Handler:
+    """A value compose casts (a bool or a number, possibly a string left by `${VAR}`)."""
+
     def handle(value: Any, ctx: _Context) -> dict[str, Any]:
-        flag = as_bool(value)
-        if flag is None:
-            raise ctx.fail(kwarg, f"expected true or false, got {value!r}")
-        return {kwarg: flag}
+        result = convert(value)
+        if result is None:
+            raise ctx.fail(kwarg, f"expected {expected}, got {value!r}")
+        return {kwarg: result}
 
     return handle
+
+
+def _flag(kwarg: str) -> Handler:
+    return _coerced(kwarg, as_bool, "true or false")
 
 
 def _integer(kwarg: str) -> Handler:
-    def handle(value: Any, ctx: _Context) -> dict[str, Any]:
-        number = as_int(value)
-        if number is None:
-            raise ctx.fail(kwarg, f"expected a whole number, got {value!r}")
-        return {kwarg: number}
-
-    return handle
+    return _coerced(kwarg, as_int, "a whole number")
 
 
 def _string_list(kwarg: str) -> Handler:
