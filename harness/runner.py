@@ -182,7 +182,8 @@ def prepare(
                 )
                 continue
             plan = expose_probe_port(plan, http.port)
-        text = rendered.text if loaded.document == rendered.compose else resolved_text(loaded.document, matrix)
+        as_written = _escaped(loaded.document) == rendered.compose  # nothing to resolve but `$$`
+        text = rendered.text if as_written else resolved_text(loaded.document, matrix)
         compose_path = compose_dir_of(cell) / "compose.yaml"
         prepared.append(PreparedCell(cell, plan, compose_path, text, variables=loaded.variables))
     findings.raise_if_any()

@@ -275,7 +275,7 @@ FLIP_TEMPLATE = """\
 services:
   app:
     image: {{ image }}
-    command: ["/bin/sh", "-c", {{ script | tojson }}]
+    command: ["/bin/sh", "-c", {{ script | replace("$", "$$") | tojson }}]
     volumes: ["{{ matrix_dir }}/state:/state"]
     stop_grace_period: 2s
 """

@@ -133,10 +133,11 @@ def test_stored_compose_holds_resolved_values_and_relative_paths_follow_the_temp
 
 
 def test_an_unchanged_template_is_stored_as_written(write_matrix: MatrixWriter, tmp_path: Path) -> None:
-    template = "# my notes\nservices:\n  app:\n    image: {{ image }}\n"
+    template = '# my notes\nservices:\n  app:\n    image: {{ image }}\n    command: ["sh", "-c", "echo $$HOME"]\n'
     matrix = load_matrix(write_matrix(template))
     prepared = prepare(matrix, expand(matrix.spec), lambda cell: tmp_path / cell.id, "tok", host_env={})
-    assert prepared[0].compose_text == "# my notes\nservices:\n  app:\n    image: a:1\n"
+    assert prepared[0].compose_text == template.replace("{{ image }}", "a:1")
+    assert prepared[0].plan.service("app").kwargs["command"] == ["sh", "-c", "echo $HOME"]
 
 
 SCALARS = st.one_of(
