@@ -147,7 +147,6 @@ def prepare(
             findings.template(cell, exc)
             continue
         loaded = load_compose(rendered.compose, template_dir, values, env.get("HOME"))
-        findings.unset(cell, loaded.unset)
         translation = plan_compose(
             loaded.document,
             compose_dir=template_dir,
@@ -158,6 +157,7 @@ def prepare(
         )
         findings.notes(cell, rendered, translation.notes)
         plan = translation.plan
+        findings.unset(cell, loaded.unset_in([s.name for s in plan.services] if plan else None))
         if loaded.problems or plan is None:
             unresolved = [p.path for p in loaded.problems]
             follow_ups = [p for p in translation.problems if any(p.path[: len(u)] == u for u in unresolved)]

@@ -29,6 +29,8 @@ class Substitution:
     unset: list[str] = field(default_factory=list)
     used: dict[str, str] = field(default_factory=dict)
     """Variables that had a value and were read (their values may be secrets to mask)."""
+    unset_at: dict[str, list[tuple[str | int, ...]]] = field(default_factory=dict)
+    """Where in the document each unset variable was read (filled by `interpolate`)."""
 
     def note_unset(self, name: str) -> None:
         if name not in self.unset:
@@ -133,11 +135,16 @@ def interpolate(
     """Every string value of a YAML document interpolated (mapping keys are left as written, as
     compose does); each failure is handed to `on_error` with its key path and the value kept."""
     if isinstance(document, str):
+        local = Substitution(used=seen.used)
         try:
-            return substitute(document, values, seen)
+            return substitute(document, values, local)
         except InterpolationError as exc:
             on_error(path, exc)
             return document
+        finally:
+            for name in local.unset:
+                seen.note_unset(name)
+                seen.unset_at.setdefault(name, []).append(path)
     if isinstance(document, Mapping):
         return {key: interpolate(item, values, seen, on_error, (*path, str(key))) for key, item in document.items()}
     if isinstance(document, list):

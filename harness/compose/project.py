@@ -5,7 +5,7 @@ the file they were written in (the user's template, not the render output)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,15 @@ class Loaded:
     problems: list[Problem] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     """The variables read and their values, so secret-looking ones are masked like environment values."""
+    unset_at: dict[str, list[KeyPath]] = field(default_factory=dict)
+
+    def unset_in(self, started: Sequence[str] | None) -> list[str]:
+        """Unset variables read outside services that do not start (all of them when `started` is None)."""
+
+        def counts(path: KeyPath) -> bool:
+            return started is None or len(path) < 2 or path[0] != "services" or path[1] in started
+
+        return [name for name in self.unset if any(counts(p) for p in self.unset_at.get(name, [()]))]
 
 
 def interpolation_values(
@@ -296,9 +305,9 @@ def load_compose(data: Any, template_dir: Path, values: Mapping[str, str], home:
 
     document = interpolate(data, values, seen, record)
     if not isinstance(document, Mapping) or not isinstance(document.get("services"), Mapping):
-        return Loaded(document, seen.unset, problems, seen.used)
+        return Loaded(document, seen.unset, problems, seen.used, seen.unset_at)
     loader = _Loader(values, seen, problems, home)
     services = document["services"]
     resolved = {str(name): loader.resolve(str(name), services, template_dir, ()) for name in services}
     included = loader.include({**document, "services": resolved}, template_dir)
-    return Loaded(included, seen.unset, problems, seen.used)
+    return Loaded(included, seen.unset, problems, seen.used, seen.unset_at)

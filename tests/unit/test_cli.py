@@ -149,13 +149,17 @@ def test_plan_says_once_which_variables_are_unset_and_which_keys_run_differently
     restart: unless-stopped
     environment:
       - GFX=${HSA_GFX}
+  ui:
+    build: ./ui
+    environment: [OPENAI_API_BASE_URL=${UI_BACKEND}]
 """
-    result = runner.invoke(app, ["plan", str(write_matrix(template))], env={"HSA_GFX": ""})
+    result = runner.invoke(app, ["plan", str(write_matrix(template, service="app"))], env={"HSA_GFX": ""})
     assert result.exit_code == 0, result.output
     assert "HSA_GFX" not in result.stderr
-    result = runner.invoke(app, ["plan", str(write_matrix(template))])
+    result = runner.invoke(app, ["plan", str(write_matrix(template, service="app"))])
     assert result.exit_code == 0, result.output
     assert result.stderr.count('The "HSA_GFX" variable is not set. Defaulting to a blank string.') == 1
+    assert "UI_BACKEND" not in result.stderr  # the ui service does not start
     assert result.stderr.count("services.app.restart: 'unless-stopped' runs as \"no\"") == 1
 
 
