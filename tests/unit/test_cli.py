@@ -151,7 +151,7 @@ def test_plan_says_once_which_variables_are_unset_and_which_keys_run_differently
       - GFX=${HSA_GFX}
   ui:
     build: ./ui
-    environment: [OPENAI_API_BASE_URL=${UI_BACKEND}]
+    environment: ["OPENAI_API_BASE_URL=${UI_BACKEND}"]
 """
     result = runner.invoke(app, ["plan", str(write_matrix(template, service="app"))], env={"HSA_GFX": ""})
     assert result.exit_code == 0, result.output
