@@ -73,11 +73,11 @@ class Findings:
         for problem in problems:
             self._add(cell, self._line_of(rendered, problem.path), problem.dotted(), problem.message)
 
-    def notes(self, cell: Cell, rendered: RenderedCell, notes: Sequence[Problem]) -> None:
+    def notes(self, notes: Sequence[Problem]) -> None:
         for note in notes:
             self._notes.setdefault((note.dotted(), note.message), None)
 
-    def unset(self, cell: Cell, names: Sequence[str]) -> None:
+    def unset(self, names: Sequence[str]) -> None:
         for name in names:
             self._unset.setdefault(name, None)
 

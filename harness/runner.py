@@ -155,9 +155,9 @@ def prepare(
             selection=selection,
             volume_prefix=volume_prefix(spec.name),
         )
-        findings.notes(cell, rendered, translation.notes)
+        findings.notes(translation.notes)
         plan = translation.plan
-        findings.unset(cell, loaded.unset_in([s.name for s in plan.services] if plan else None))
+        findings.unset(loaded.unset_in([s.name for s in plan.services] if plan else None))
         if loaded.problems or plan is None:
             unresolved = [p.path for p in loaded.problems]
             follow_ups = [p for p in translation.problems if any(p.path[: len(u)] == u for u in unresolved)]

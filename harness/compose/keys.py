@@ -18,15 +18,15 @@ from typing import Any
 from docker.types import DeviceRequest, Mount, Ulimit
 from dotenv import dotenv_values
 
-from harness.compose.model import _Context
+from harness.compose.model import KeyContext
 from harness.safe_yaml import decode_problem
 from harness.units import parse_duration
 
-Handler = Callable[[Any, _Context], dict[str, Any]]
+Handler = Callable[[Any, KeyContext], dict[str, Any]]
 
 
 def _string(kwarg: str) -> Handler:
-    def handle(value: Any, ctx: _Context) -> dict[str, Any]:
+    def handle(value: Any, ctx: KeyContext) -> dict[str, Any]:
         if not isinstance(value, str | int) or isinstance(value, bool):
             raise ctx.fail(kwarg, f"expected a string, got {value!r}")
         return {kwarg: str(value)}
@@ -59,7 +59,7 @@ def as_int(value: Any) -> int | None:
 def _coerced(kwarg: str, convert: Callable[[Any], Any], expected: str) -> Handler:
     """A value compose casts (a bool or a number, possibly a string left by `${VAR}`)."""
 
-    def handle(value: Any, ctx: _Context) -> dict[str, Any]:
+    def handle(value: Any, ctx: KeyContext) -> dict[str, Any]:
         result = convert(value)
         if result is None:
             raise ctx.fail(kwarg, f"expected {expected}, got {value!r}")
@@ -77,7 +77,7 @@ def _integer(kwarg: str) -> Handler:
 
 
 def _string_list(kwarg: str) -> Handler:
-    def handle(value: Any, ctx: _Context) -> dict[str, Any]:
+    def handle(value: Any, ctx: KeyContext) -> dict[str, Any]:
         if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
             raise ctx.fail(kwarg, f"expected a list of strings, got {value!r}")
         return {kwarg: [str(v) for v in value]}
@@ -86,7 +86,7 @@ def _string_list(kwarg: str) -> Handler:
 
 
 def _size(kwarg: str) -> Handler:
-    def handle(value: Any, ctx: _Context) -> dict[str, Any]:
+    def handle(value: Any, ctx: KeyContext) -> dict[str, Any]:
         if isinstance(value, int) and not isinstance(value, bool):
             return {kwarg: value}
         if isinstance(value, str) and re.fullmatch(r"\d+(?:\.\d+)?\s*[bkmgBKMG]?[bB]?", value.strip()):
@@ -97,7 +97,7 @@ def _size(kwarg: str) -> Handler:
 
 
 def _command(kwarg: str) -> Handler:
-    def handle(value: Any, ctx: _Context) -> dict[str, Any]:
+    def handle(value: Any, ctx: KeyContext) -> dict[str, Any]:
         if value is None:
             return {}
         if isinstance(value, str):
@@ -118,7 +118,7 @@ def _env_value(value: Any) -> str:
     return str(value)
 
 
-def _environment(value: Any, ctx: _Context) -> dict[str, Any]:
+def _environment(value: Any, ctx: KeyContext) -> dict[str, Any]:
     env: dict[str, str] = {}
     if isinstance(value, Mapping):
         for key, item in value.items():
@@ -152,7 +152,7 @@ def parse_env_file(text: str) -> dict[str, str]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def _env_file(value: Any, ctx: _Context) -> dict[str, Any]:
+def _env_file(value: Any, ctx: KeyContext) -> dict[str, Any]:
     entries = value if isinstance(value, list) else [value]
     env: dict[str, str] = {}
     for entry in entries:
@@ -173,7 +173,7 @@ def _env_file(value: Any, ctx: _Context) -> dict[str, Any]:
     return {"_env_file": env}
 
 
-def _host_path(path: str, ctx: _Context) -> str:
+def _host_path(path: str, ctx: KeyContext) -> str:
     if path.startswith("~"):
         home = ctx.host_env.get("HOME", "~")
         path = home + path[1:]
@@ -184,7 +184,7 @@ def _is_path(source: str) -> bool:
     return source.startswith(("/", ".", "~"))
 
 
-def _volumes(value: Any, ctx: _Context) -> dict[str, Any]:
+def _volumes(value: Any, ctx: KeyContext) -> dict[str, Any]:
     if not isinstance(value, list):
         raise ctx.fail("volumes", "expected a list")
     binds: list[str] = []
@@ -251,7 +251,7 @@ def _volumes(value: Any, ctx: _Context) -> dict[str, Any]:
     return kwargs
 
 
-def _mapping(value: Any, key: str, ctx: _Context) -> Mapping[str, Any]:
+def _mapping(value: Any, key: str, ctx: KeyContext) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -259,7 +259,7 @@ def _mapping(value: Any, key: str, ctx: _Context) -> Mapping[str, Any]:
     return value
 
 
-def _named_mount(source: str, target: str, read_only: bool, no_copy: bool, key: str, ctx: _Context) -> Mount:
+def _named_mount(source: str, target: str, read_only: bool, no_copy: bool, key: str, ctx: KeyContext) -> Mount:
     engine_name = ctx.volume_names.get(source)
     if engine_name is None:
         declared = ", ".join(sorted(ctx.volume_names)) or "none"
@@ -271,7 +271,7 @@ def _named_mount(source: str, target: str, read_only: bool, no_copy: bool, key: 
     return Mount(target=target, source=engine_name, type="volume", read_only=read_only, no_copy=no_copy)
 
 
-def _tmpfs(value: Any, ctx: _Context) -> dict[str, Any]:
+def _tmpfs(value: Any, ctx: KeyContext) -> dict[str, Any]:
     paths = [value] if isinstance(value, str) else value
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
         raise ctx.fail("tmpfs", "expected a path or a list of paths")
@@ -287,7 +287,7 @@ _PORT = re.compile(
 )
 
 
-def _ports(value: Any, ctx: _Context) -> dict[str, Any]:
+def _ports(value: Any, ctx: KeyContext) -> dict[str, Any]:
     if not isinstance(value, list):
         raise ctx.fail("ports", "expected a list")
     ports: dict[str, list[Any]] = {}
@@ -322,14 +322,14 @@ def _ports(value: Any, ctx: _Context) -> dict[str, Any]:
     return {"ports": {port: b[0] if len(b) == 1 else b for port, b in ports.items()}}
 
 
-def _devices(value: Any, ctx: _Context) -> dict[str, Any]:
+def _devices(value: Any, ctx: KeyContext) -> dict[str, Any]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ctx.fail("devices", "expected a list of HOST[:CONTAINER[:PERMISSIONS]] strings")
     return {"devices": list(value)}
 
 
 def _namespace(key: str, kwarg: str) -> Handler:
-    def handle(value: Any, ctx: _Context) -> dict[str, Any]:
+    def handle(value: Any, ctx: KeyContext) -> dict[str, Any]:
         if not isinstance(value, str):
             raise ctx.fail(key, f"expected a string such as host, got {value!r}")
         return {kwarg: _resolve_service_ref(value, key, ctx)}
@@ -337,7 +337,7 @@ def _namespace(key: str, kwarg: str) -> Handler:
     return handle
 
 
-def _resolve_service_ref(value: str, key: str, ctx: _Context) -> str:
+def _resolve_service_ref(value: str, key: str, ctx: KeyContext) -> str:
     if not value.startswith("service:"):
         return value
     other = value.removeprefix("service:")
@@ -346,7 +346,7 @@ def _resolve_service_ref(value: str, key: str, ctx: _Context) -> str:
     return f"container:{ctx.container_names[other]}"
 
 
-def _ulimits(value: Any, ctx: _Context) -> dict[str, Any]:
+def _ulimits(value: Any, ctx: KeyContext) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise ctx.fail("ulimits", "expected a mapping such as {memlock: -1} or {nofile: {soft: 1, hard: 2}}")
     limits = []
@@ -360,14 +360,14 @@ def _ulimits(value: Any, ctx: _Context) -> dict[str, Any]:
     return {"ulimits": limits}
 
 
-def _nanoseconds(value: Any, key: str, ctx: _Context) -> int:
+def _nanoseconds(value: Any, key: str, ctx: KeyContext) -> int:
     try:
         return int(parse_duration(value) * 1_000_000_000)
     except ValueError as exc:
         raise ctx.fail(key, str(exc)) from None
 
 
-def _healthcheck(value: Any, ctx: _Context) -> dict[str, Any]:
+def _healthcheck(value: Any, ctx: KeyContext) -> dict[str, Any]:
     if isinstance(value, Mapping) and value.get("disable"):
         return {"healthcheck": {"test": ["NONE"]}}
     _only(value, {"test", "interval", "timeout", "retries", "start_period", "start_interval"}, "healthcheck", ctx)
@@ -390,7 +390,7 @@ def _healthcheck(value: Any, ctx: _Context) -> dict[str, Any]:
     return {"healthcheck": check}
 
 
-def _device_request(item: Any, key: str, ctx: _Context) -> DeviceRequest:
+def _device_request(item: Any, key: str, ctx: KeyContext) -> DeviceRequest:
     _only(item, {"driver", "count", "device_ids", "capabilities", "options"}, key, ctx, "a device reservation")
     count = item.get("count")
     ids = item.get("device_ids") or []
@@ -417,7 +417,7 @@ def _device_request(item: Any, key: str, ctx: _Context) -> DeviceRequest:
     )
 
 
-def _only(value: Any, allowed: set[str], key: str, ctx: _Context, what: str = "") -> None:
+def _only(value: Any, allowed: set[str], key: str, ctx: KeyContext, what: str = "") -> None:
     """Reject the first key of a mapping the harness does not translate, naming it and what is allowed."""
     if not isinstance(value, Mapping):
         raise ctx.fail(key, f"expected a mapping with {', '.join(sorted(allowed))}")
@@ -430,7 +430,7 @@ def _only(value: Any, allowed: set[str], key: str, ctx: _Context, what: str = ""
 SWARM_ONLY = ("mode", "placement", "update_config", "rollback_config", "endpoint_mode", "labels")
 
 
-def _deploy(value: Any, ctx: _Context) -> dict[str, Any]:
+def _deploy(value: Any, ctx: KeyContext) -> dict[str, Any]:
     _only(value, {"resources", "replicas", "restart_policy", *SWARM_ONLY}, "deploy", ctx)
     replicas = value.get("replicas")
     if replicas is not None and as_int(replicas) not in (0, 1):
@@ -470,7 +470,7 @@ def _deploy(value: Any, ctx: _Context) -> dict[str, Any]:
     return kwargs
 
 
-def _gpus(value: Any, ctx: _Context) -> dict[str, Any]:
+def _gpus(value: Any, ctx: KeyContext) -> dict[str, Any]:
     """`gpus: all`, or a list of device reservations as under deploy.resources.reservations.devices."""
     if value == "all":
         return {"device_requests": [DeviceRequest(count=-1, capabilities=[["gpu"]])]}
@@ -487,7 +487,7 @@ def _gpus(value: Any, ctx: _Context) -> dict[str, Any]:
 def _pairs(key: str, kwarg: str, separators: str) -> Handler:
     """Mapping, or a list of KEY<sep>VALUE strings (labels, sysctls, extra_hosts)."""
 
-    def handle(value: Any, ctx: _Context) -> dict[str, Any]:
+    def handle(value: Any, ctx: KeyContext) -> dict[str, Any]:
         if isinstance(value, Mapping):
             return {kwarg: {str(k): _env_value(v) for k, v in value.items()}}
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -501,32 +501,32 @@ def _pairs(key: str, kwarg: str, separators: str) -> Handler:
     return handle
 
 
-def _cpus(value: Any, ctx: _Context) -> dict[str, Any]:
+def _cpus(value: Any, ctx: KeyContext) -> dict[str, Any]:
     try:
         return {"nano_cpus": int(float(value) * 1_000_000_000)}
     except (TypeError, ValueError):
         raise ctx.fail("cpus", f"expected a number of CPUs, got {value!r}") from None
 
 
-def _restart(value: Any, ctx: _Context) -> dict[str, Any]:
+def _restart(value: Any, ctx: KeyContext) -> dict[str, Any]:
     if value not in ("no", False, None):
         ctx.note("restart", f'{value!r} runs as "no": a relaunch would hide the verdict')
     return {}
 
 
-def _container_name(value: Any, ctx: _Context) -> dict[str, Any]:
+def _container_name(value: Any, ctx: KeyContext) -> dict[str, Any]:
     if not isinstance(value, str) or not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*", value):
         raise ctx.fail("container_name", f"expected a container name, got {value!r}")
     ctx.note("container_name", f"the harness names the container; {value!r} becomes a network alias instead")
     return {"_aliases": [value]}
 
 
-def _build(value: Any, ctx: _Context) -> dict[str, Any]:
+def _build(value: Any, ctx: KeyContext) -> dict[str, Any]:
     ctx.note("build", "ignored: the harness runs `image` and never builds")
     return {}
 
 
-def _volumes_from(value: Any, ctx: _Context) -> dict[str, Any]:
+def _volumes_from(value: Any, ctx: KeyContext) -> dict[str, Any]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ctx.fail("volumes_from", "expected a list such as [db, db:ro, container:NAME]")
     sources = []
@@ -541,7 +541,7 @@ def _volumes_from(value: Any, ctx: _Context) -> dict[str, Any]:
     return {"volumes_from": sources}
 
 
-def _links(value: Any, ctx: _Context) -> dict[str, Any]:
+def _links(value: Any, ctx: KeyContext) -> dict[str, Any]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ctx.fail("links", "expected a list such as [db, db:database]")
     links: dict[str, str] = {}
@@ -553,24 +553,24 @@ def _links(value: Any, ctx: _Context) -> dict[str, Any]:
     return {"_links": links}
 
 
-def _cgroup(value: Any, ctx: _Context) -> dict[str, Any]:
+def _cgroup(value: Any, ctx: KeyContext) -> dict[str, Any]:
     if value not in ("host", "private"):
         raise ctx.fail("cgroup", f"expected host or private, got {value!r}")
     return {"cgroupns": value}
 
 
-def _label_file(value: Any, ctx: _Context) -> dict[str, Any]:
+def _label_file(value: Any, ctx: KeyContext) -> dict[str, Any]:
     labels = _env_file(value, ctx)["_env_file"]
     return {"labels": labels}
 
 
-def _scale(value: Any, ctx: _Context) -> dict[str, Any]:
+def _scale(value: Any, ctx: KeyContext) -> dict[str, Any]:
     if as_int(value) not in (0, 1):
         raise ctx.fail("scale", f"{value!r}: a cell runs one container per service; use 1 (or 0)")
     return {}
 
 
-def _handled_elsewhere(value: Any, ctx: _Context) -> dict[str, Any]:
+def _handled_elsewhere(value: Any, ctx: KeyContext) -> dict[str, Any]:
     return {}
 
 
@@ -718,7 +718,7 @@ TOP_LEVEL_KEYS: dict[str, Decision] = {
 }
 
 
-def _dns(value: Any, ctx: _Context, kwarg: str) -> dict[str, Any]:
+def _dns(value: Any, ctx: KeyContext, kwarg: str) -> dict[str, Any]:
     return _string_list(kwarg)([value] if isinstance(value, str) else value, ctx)
 
 

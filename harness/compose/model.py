@@ -80,7 +80,7 @@ class ComposePlan:
 
 
 @dataclass(frozen=True)
-class _Context:
+class KeyContext:
     service: str
     compose_dir: Path
     host_env: Mapping[str, str]

@@ -17,12 +17,12 @@ from harness.compose.keys import SERVICE_KEYS, TOP_LEVEL_KEYS, as_bool, as_int, 
 from harness.compose.model import (
     DEFAULT_STOP_SECONDS,
     ComposePlan,
+    KeyContext,
     KeyPath,
     KeyProblem,
     Problem,
     ServicePlan,
     VolumeSpec,
-    _Context,
 )
 from harness.errors import ComposeError
 from harness.units import parse_duration
@@ -103,7 +103,7 @@ def _needs(service: Any) -> list[str]:
     return [*explicit, *implicit_dependencies(service)]
 
 
-def _check_depends_on(value: Any, ctx: _Context) -> dict[str, str]:
+def _check_depends_on(value: Any, ctx: KeyContext) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, list | Mapping):
@@ -117,7 +117,7 @@ def _check_depends_on(value: Any, ctx: _Context) -> dict[str, str]:
     return deps
 
 
-def _service_networks(value: Any, ctx: _Context, external: Mapping[str, str]) -> tuple[list[str], list[str]]:
+def _service_networks(value: Any, ctx: KeyContext, external: Mapping[str, str]) -> tuple[list[str], list[str]]:
     """Aliases a service asks for and the external networks it joins; internal networks are the cell's."""
     if value is None:
         return [], []
@@ -144,7 +144,7 @@ def _service_networks(value: Any, ctx: _Context, external: Mapping[str, str]) ->
 
 
 def translate_service(
-    name: str, service: Any, ctx: _Context, external_networks: Mapping[str, str]
+    name: str, service: Any, ctx: KeyContext, external_networks: Mapping[str, str]
 ) -> tuple[ServicePlan | None, list[Problem]]:
     """One service's plan, or the problems of every key that cannot be translated."""
     base: KeyPath = ("services", name)
@@ -202,7 +202,7 @@ def translate_service(
     ), []
 
 
-def _stop_timeout(value: Any, ctx: _Context) -> float:
+def _stop_timeout(value: Any, ctx: KeyContext) -> float:
     if value is None:
         return DEFAULT_STOP_SECONDS
     try:
@@ -347,7 +347,7 @@ def _declared(document: Mapping[str, Any], key: str, problems: list[Problem]) ->
 
 def _external(spec: Mapping[str, Any]) -> bool:
     value = spec.get("external")
-    return value is True or (isinstance(value, Mapping) and bool(value))
+    return as_bool(value) is True or (isinstance(value, Mapping) and bool(value))
 
 
 def _volume_specs(
@@ -400,7 +400,7 @@ def plan_compose(
     plans: dict[str, ServicePlan] = {}
     links: dict[str, list[str]] = {}
     for name in started:
-        ctx = _Context(name, compose_dir, host_env, container_names, {k: v.name for k, v in volumes.items()})
+        ctx = KeyContext(name, compose_dir, host_env, container_names, {k: v.name for k, v in volumes.items()})
         service_plan, found = translate_service(name, services[name], ctx, external_networks)
         problems += found
         notes += [Problem(("services", name, *_split(key)), text) for key, text in ctx.notes]
