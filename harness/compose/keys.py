@@ -322,10 +322,33 @@ def _ports(value: Any, ctx: KeyContext) -> dict[str, Any]:
     return {"ports": {port: b[0] if len(b) == 1 else b for port, b in ports.items()}}
 
 
+CDI_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*\.[a-z]+/[a-zA-Z0-9][a-zA-Z0-9._-]*=\S+")
+"""A fully qualified CDI device name such as nvidia.com/gpu=all, which the engine resolves itself."""
+
+
 def _devices(value: Any, ctx: KeyContext) -> dict[str, Any]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    """Device nodes (short or long syntax), and CDI names as the docker CLI passes them: a device
+    request to the `cdi` driver."""
+    if not isinstance(value, list):
         raise ctx.fail("devices", "expected a list of HOST[:CONTAINER[:PERMISSIONS]] strings")
-    return {"devices": list(value)}
+    nodes: list[str] = []
+    cdi: list[str] = []
+    for index, item in enumerate(value):
+        if isinstance(item, Mapping) and isinstance(item.get("source"), str):
+            target = item.get("target") or item["source"]
+            nodes.append(":".join([item["source"], str(target), str(item.get("permissions") or "rwm")]))
+        elif isinstance(item, str) and CDI_NAME.fullmatch(item):
+            cdi.append(item)
+        elif isinstance(item, str):
+            nodes.append(item)
+        else:
+            raise ctx.fail(
+                f"devices[{index}]", f"expected HOST[:CONTAINER[:PERMISSIONS]] or {{source, target}}, got {item!r}"
+            )
+    kwargs: dict[str, Any] = {"devices": nodes} if nodes else {}
+    if cdi:
+        kwargs["device_requests"] = [DeviceRequest(driver="cdi", device_ids=cdi)]
+    return kwargs
 
 
 def _namespace(key: str, kwarg: str) -> Handler:

@@ -57,6 +57,14 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("cap_add", {"cap_add": ["SYS_PTRACE"]}, {"cap_add": ["SYS_PTRACE"]}),
     ("cap_drop", {"cap_drop": ["NET_RAW"]}, {"cap_drop": ["NET_RAW"]}),
     ("devices", {"devices": ["/dev/dri:/dev/dri", "/dev/kfd"]}, {"devices": ["/dev/dri:/dev/dri", "/dev/kfd"]}),
+    (
+        "devices long syntax and CDI names",
+        {"devices": [{"source": "/dev/dri/renderD128", "permissions": "rw"}, "nvidia.com/gpu=all"]},
+        {
+            "devices": ["/dev/dri/renderD128:/dev/dri/renderD128:rw"],
+            "device_requests": [DeviceRequest(driver="cdi", device_ids=["nvidia.com/gpu=all"])],
+        },
+    ),
     ("group_add", {"group_add": ["video", 44]}, {"group_add": ["video", "44"]}),
     ("ipc", {"ipc": "host"}, {"ipc_mode": "host"}),
     ("pid", {"pid": "host"}, {"pid_mode": "host"}),
