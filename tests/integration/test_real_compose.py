@@ -63,31 +63,57 @@ def test_a_public_style_stack_runs_and_its_named_volume_outlives_each_cell(
         client.volumes.get(VOLUME)
 
 
-def test_missing_external_volume_or_network_stops_before_any_launch(
+def test_external_volumes_and_networks_must_exist_and_are_then_joined(
     client: docker.DockerClient, tmp_path: Path
 ) -> None:
     template = """services:
   app:
     image: {{ image }}
     volumes: [models:/models]
-    networks: [proxy]
+    networks: [default, proxy]
+    command:
+      - /bin/sh
+      - -c
+      - >-
+        echo interfaces=$$(ls /sys/class/net | grep -c eth) weights=$$(cat /models/w);
+        echo 'Application startup complete'; sleep 60
+    stop_grace_period: 1s
 volumes:
-  models: {external: true, name: bisect-test-absent-volume}
+  models: {external: true, name: bisect-test-external-volume}
 networks:
-  proxy: {external: true, name: bisect-test-absent-network}
+  proxy: {external: true, name: bisect-test-external-network}
 """
     (tmp_path / "app.yaml.j2").write_text(template)
-    (tmp_path / "matrix.yaml").write_text(
-        yaml.safe_dump({"name": "externals", "template": "app.yaml.j2", "axes": {"image": [BASE_TAG]}})
-    )
-    result = CliRunner().invoke(app, ["run", str(tmp_path / "matrix.yaml"), "--results", str(tmp_path / "results")])
+    matrix = {
+        "name": "externals",
+        "template": "app.yaml.j2",
+        "axes": {"image": [BASE_TAG]},
+        "settle": "0.5s",
+        "metrics": {"interfaces": r"interfaces=(\d+)", "weights": r"weights=(\S+)"},
+    }
+    (tmp_path / "matrix.yaml").write_text(yaml.safe_dump(matrix))
+    args = ["run", str(tmp_path / "matrix.yaml"), "--results", str(tmp_path / "results")]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 2, result.output
-    assert "network 'bisect-test-absent-network' is declared external but does not exist" in result.stderr
-    client.networks.create("bisect-test-absent-network")
+    assert "network 'bisect-test-external-network' is declared external but does not exist" in result.stderr
+    network = client.networks.create("bisect-test-external-network")
     try:
-        result = CliRunner().invoke(app, ["run", str(tmp_path / "matrix.yaml"), "--results", str(tmp_path / "results")])
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "external volume 'bisect-test-external-volume' not found" in result.stderr
+        assert not list((tmp_path / "results").glob("*/cells/*/result.json"))
+        volume = client.volumes.create("bisect-test-external-volume")
+        try:
+            client.containers.run(
+                BASE_TAG, ["/bin/sh", "-c", "echo qwen > /models/w"], volumes=[f"{volume.name}:/models"], remove=True
+            )
+            result = CliRunner().invoke(app, args)
+            assert result.exit_code == 0, result.output
+            (found,) = [json.loads(p.read_text()) for p in (tmp_path / "results").glob("*/cells/*/result.json")]
+            assert found["outcome"] == "ready"
+            assert found["metrics"] == {"interfaces": "2", "weights": "qwen"}
+            assert client.networks.get(network.id).attrs["Containers"] == {}
+        finally:
+            volume.remove()
     finally:
-        client.networks.get("bisect-test-absent-network").remove()
-    assert result.exit_code == 2, result.output
-    assert "external volume 'bisect-test-absent-volume' not found" in result.stderr
-    assert not list((tmp_path / "results").glob("*/cells/*/result.json"))
+        network.remove()
