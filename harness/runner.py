@@ -158,29 +158,11 @@ def prepare(
         findings.notes(translation.notes)
         plan = translation.plan
         findings.unset(loaded.unset_in([s.name for s in plan.services] if plan else None))
-        if loaded.problems or plan is None:
-            unresolved = [p.path for p in loaded.problems]
-            follow_ups = [p for p in translation.problems if any(p.path[: len(u)] == u for u in unresolved)]
-            findings.problems(
-                cell, rendered, [*loaded.problems, *(p for p in translation.problems if p not in follow_ups)]
-            )
+        problems = _cell_problems(loaded.problems, translation.problems, plan, http)
+        if problems or plan is None:
+            findings.problems(cell, rendered, problems)
             continue
         if http is not None:
-            watched = plan.service(plan.watched)
-            network_mode = watched.kwargs.get("network_mode")
-            if not watched.own_network and network_mode != "host":
-                findings.problems(
-                    cell,
-                    rendered,
-                    [
-                        Problem(
-                            ("services", plan.watched, "network_mode"),
-                            f"ready.http cannot reach a service with network_mode {network_mode}; "
-                            "use the cell network or network_mode: host, or a log ready rule",
-                        )
-                    ],
-                )
-                continue
             plan = expose_probe_port(plan, http.port)
         as_written = _escaped(loaded.document) == rendered.compose  # nothing to resolve but `$$`
         text = rendered.text if as_written else resolved_text(loaded.document, matrix)
@@ -190,6 +172,27 @@ def prepare(
     if notices is not None:
         notices.extend(line for line in findings.notices() if line not in notices)
     return prepared
+
+
+def _cell_problems(
+    loading: Sequence[Problem], translating: Sequence[Problem], plan: ComposePlan | None, http: HttpProbe | None
+) -> list[Problem]:
+    """What stops a cell: loading problems, then translation problems not caused by them (a value left
+    uninterpolated fails again), then an http probe that cannot reach the watched service."""
+    unresolved = [p.path for p in loading]
+    problems = [*loading, *(p for p in translating if not any(p.path[: len(u)] == u for u in unresolved))]
+    if plan is not None and http is not None:
+        watched = plan.service(plan.watched)
+        network_mode = watched.kwargs.get("network_mode")
+        if not watched.own_network and network_mode != "host":
+            problems.append(
+                Problem(
+                    ("services", plan.watched, "network_mode"),
+                    f"ready.http cannot reach a service with network_mode {network_mode}; "
+                    "use the cell network or network_mode: host, or a log ready rule",
+                )
+            )
+    return problems
 
 
 def volume_prefix(matrix_name: str) -> str:
