@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.compose.model import KeyPath, Problem
+from harness.compose.model import Problem
 from harness.errors import ComposeError, TemplateError
 from harness.matrix import Cell, Matrix
 from harness.render import CellTemplateError, RenderedCell, TemplateLines
+from harness.safe_yaml import KeyPath
 
 SHOWN_CELLS = 3
 UNSET_WARNING = 'The "{name}" variable is not set. Defaulting to a blank string.'

@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from harness.errors import MatrixError
-from harness.safe_yaml import YamlInputError, decode_problem, load_yaml, read_text
+from harness.safe_yaml import YamlInputError, decode_problem, dotted, load_yaml, read_text
 from harness.units import parse_duration
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
@@ -260,13 +260,7 @@ def axis_labels(values: Sequence[Any] | Mapping[str, Any]) -> list[str]:
 
 def _format_location(loc: tuple[int | str, ...]) -> str:
     """`axes.tp[1]` from pydantic's location, leaving out union branch names like `list[...]`."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif "[" not in part:
-            text += f".{part}" if text else part
-    return text
+    return dotted(tuple(part for part in loc if isinstance(part, int) or "[" not in part))
 
 
 def _describe_validation_error(path: Path, exc: ValidationError) -> str:

@@ -14,7 +14,16 @@ MAX_NODES = 200_000
 """Nodes a document may expand to once aliases are followed (a real compose file or matrix has hundreds)."""
 MAX_DEPTH = 200
 
-Path = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
+"""Where a value sits in a document: mapping keys and list indexes from the top."""
+
+
+def dotted(path: KeyPath) -> str:
+    """`services.vllm.volumes[0]` from a key path."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
 
 
 class YamlInputError(ValueError):
@@ -32,7 +41,7 @@ class YamlInputError(ValueError):
 @dataclass(frozen=True)
 class Document:
     data: Any
-    lines: Mapping[Path, int] = field(default_factory=dict)
+    lines: Mapping[KeyPath, int] = field(default_factory=dict)
     """1-based line of each key path (mapping keys and list items)."""
 
 
@@ -45,7 +54,7 @@ def _problem(exc: yaml.YAMLError) -> YamlInputError:
 
 
 def _measure(
-    node: yaml.Node, lines: dict[Path, int], path: Path, depth: int, stack: set[int], count: list[int]
+    node: yaml.Node, lines: dict[KeyPath, int], path: KeyPath, depth: int, stack: set[int], count: list[int]
 ) -> None:
     """Walk the node graph as the loader would expand it, counting nodes and recording key lines."""
     count[0] += 1
@@ -111,7 +120,7 @@ def load_yaml(text: str, core_schema: bool = False) -> Document:
         node = loader.get_single_node()
         if node is None:
             return Document(None)
-        lines: dict[Path, int] = {}
+        lines: dict[KeyPath, int] = {}
         _measure(node, lines, (), 0, set(), [0])
         return Document(loader.construct_document(node), lines)
     except yaml.YAMLError as exc:

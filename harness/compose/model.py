@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.safe_yaml import KeyPath, dotted
+
 DEFAULT_STOP_SECONDS = 10.0
-KeyPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -20,14 +21,6 @@ class Problem:
 
     def dotted(self) -> str:
         return dotted(self.path)
-
-
-def dotted(path: KeyPath) -> str:
-    """`services.vllm.volumes[0]` from a key path."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
 
 
 class KeyProblem(Exception):

@@ -12,8 +12,8 @@ from typing import Any
 
 from harness.compose.interpolate import InterpolationError, Substitution, interpolate
 from harness.compose.keys import parse_env_file
-from harness.compose.model import KeyPath, Problem
-from harness.safe_yaml import YamlInputError, decode_problem, load_yaml, read_text
+from harness.compose.model import Problem
+from harness.safe_yaml import KeyPath, YamlInputError, decode_problem, load_yaml, read_text
 
 REPLACED = frozenset({"command", "entrypoint"})
 """Sequences an extending service replaces instead of appending to (merge rules of the spec)."""

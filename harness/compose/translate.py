@@ -18,13 +18,13 @@ from harness.compose.model import (
     DEFAULT_STOP_SECONDS,
     ComposePlan,
     KeyContext,
-    KeyPath,
     KeyProblem,
     Problem,
     ServicePlan,
     VolumeSpec,
 )
 from harness.errors import ComposeError
+from harness.safe_yaml import KeyPath
 from harness.units import parse_duration
 
 __all__ = ["SERVICE_KEYS", "ComposePlan", "Selection", "Translation", "parse_env_file", "plan_compose", "translate"]
