@@ -34,7 +34,7 @@ def cache_key(
     decisive = {
         "images": ids,
         "compose": masker.compose(prepared.compose_text),
-        "signatures": [[s.name, s.rank, list(s.regexes)] for s in rules.signatures],
+        "signatures": rules.signatures.fingerprint(),
         "ready": [list(rules.ready_patterns), rules.http.model_dump() if rules.http else None, rules.ready_exit_code],
         "timeout": rules.timeout,
         "settle": rules.settle,

@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 from harness.errors import ExitCode, HarnessError, LogFileError, UsageError
 from harness.matrix import Cell, Matrix, expand, load_matrix, matrix_json_schema
 from harness.results import write_atomic
-from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, UNKNOWN, Signature, classify_lines
+from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, UNKNOWN, Ruleset, classify_lines
 from harness.units import parse_duration
 
 err = Console(stderr=True, soft_wrap=True)
@@ -60,9 +60,9 @@ def _load(path: Path) -> tuple[Matrix, list[Cell]]:
     return matrix, expand(matrix.spec, origin=path)
 
 
-def _check_outcomes(option: str, names: Sequence[str], signatures: Sequence[Signature]) -> None:
+def _check_outcomes(option: str, names: Sequence[str], signatures: Ruleset) -> None:
     """A typo in --fail-on would otherwise never match and silently pass a release pipeline."""
-    known = [READY, CRASHED, TIMEOUT, ERROR, NOT_RUN, *(sig.name for sig in signatures)]
+    known = [READY, CRASHED, TIMEOUT, ERROR, NOT_RUN, *signatures.outcomes]
     for name in names:
         if name not in known:
             raise UsageError(f"{option} {name}: unknown outcome; expected one of {', '.join(known)}")
@@ -325,11 +325,11 @@ def classify(
 ) -> None:
     """Apply the run's log classifier to saved logs (e.g. pasted from a bug report)."""
     from harness.runner import watch_rules
-    from harness.signatures import BUILTIN_SIGNATURES
+    from harness.signatures import BUILTIN_RULES
 
     if output_format not in ("text", "json"):
         raise UsageError(f"--format {output_format}: expected text or json")
-    signatures: Sequence[Signature] = BUILTIN_SIGNATURES
+    signatures: Ruleset = BUILTIN_RULES
     ready: list[str] | None = None
     if matrix_path is not None:
         rules = watch_rules(load_matrix(matrix_path))

@@ -35,7 +35,7 @@ from harness.signatures import (
     TIMEOUT,
     LogClassifier,
     MetricCollector,
-    Signature,
+    Ruleset,
     builtin_ready_patterns,
     merge_signatures,
 )
@@ -51,7 +51,7 @@ class WatchRules:
 
     timeout: float
     settle: float
-    signatures: tuple[Signature, ...]
+    signatures: Ruleset
     ready_patterns: tuple[str, ...]
     http: HttpProbe | None = None
     ready_exit_code: int | None = None

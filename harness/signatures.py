@@ -1,25 +1,36 @@
-"""Failure signatures and ready patterns, as ordered data, and the line-by-line log classifier.
+"""Failure signatures and ready patterns, and the line-by-line log classifier.
 
-Every built-in pattern is based on a line the program really prints; its `source` says where that
-line was seen (the program's source file or a public issue that pasted the log). Rank orders specificity:
-when several signatures match during the settle window, the lowest rank wins, so a root cause
-(DEVICE_LOST) beats the wrapper printed after it ("Engine core initialization failed").
+Built-in failure rules come from the runtimes' own error vocabularies (`harness/judge/families`):
+enumeration values, the ways programs print their documented strings, and programs' own phrases,
+each with its source. The rank of an outcome (`harness/outcomes.py`) orders specificity: when several
+rules match during the settle window, the lowest rank wins, so a root cause (DEVICE_LOST) beats a
+wrapper printed before or after it ("Engine core initialization failed").
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-READY = "ready"
-CRASHED = "crashed"
-TIMEOUT = "timeout"
-ERROR = "error"
-UNKNOWN = "unknown"
-NOT_RUN = "not_run"
+from harness.judge.families import Family, collectives, cuda, huggingface, intel, servers, system, torch
+from harness.outcomes import CRASHED, ERROR, NOT_RUN, RANK, READY, TIMEOUT, UNKNOWN
+
+__all__ = ["CRASHED", "ERROR", "NOT_RUN", "READY", "TIMEOUT", "UNKNOWN"]
+
+BUILTIN_FAMILIES: tuple[Family, ...] = (
+    *cuda.FAMILIES,
+    *intel.FAMILIES,
+    *collectives.FAMILIES,
+    *torch.FAMILIES,
+    *system.FAMILIES,
+    *huggingface.FAMILIES,
+    *servers.FAMILIES,
+)
 
 
 @dataclass(frozen=True)
@@ -28,10 +39,13 @@ class Pattern:
 
     regex: str
     source: str
+    family: str = "matrix"
 
 
 @dataclass(frozen=True)
 class Signature:
+    """An outcome, its rank, and the phrases that mean it."""
+
     name: str
     rank: int
     patterns: tuple[Pattern, ...]
@@ -48,138 +62,20 @@ class ReadyPattern:
     source: str
 
 
-P = Pattern
-VLLM_V1_ENGINE = "vLLM v1/engine/utils.py wait_for_engine_startup (intel/llm-scaler#424, vllm-project/vllm#23176)"
+def _phrase_signatures(families: Sequence[Family]) -> tuple[Signature, ...]:
+    grouped: dict[str, list[Pattern]] = {}
+    for family in families:
+        for phrase in family.phrases:
+            grouped.setdefault(phrase.outcome, []).append(Pattern(phrase.regex, phrase.source, family.runtime))
+    return tuple(
+        sorted(
+            (Signature(name, RANK[name], tuple(patterns)) for name, patterns in grouped.items()), key=lambda s: s.rank
+        )
+    )
 
-BUILTIN_SIGNATURES: tuple[Signature, ...] = (
-    Signature(
-        "device_lost",
-        10,
-        (
-            P(r"UR_RESULT_ERROR_DEVICE_LOST", "torch.xpu.synchronize in intel/llm-scaler#424"),
-            P(r"ZE_RESULT_ERROR_DEVICE_LOST", "oneCCL ze_call.cpp do_call and Level Zero API return code"),
-            P(r"level_zero backend failed with error: 20\b", "intel/llm-scaler#424, pytorch/pytorch#190972"),
-            P(r"CUDA error: an illegal memory access was encountered", "PyTorch c10/cuda CUDA_CHECK"),
-            P(r"CUDA error: unspecified launch failure", "PyTorch c10/cuda CUDA_CHECK"),
-            P(r"NVRM: Xid \(", "NVIDIA kernel driver Xid report"),
-            P(r"GPU has fallen off the bus", "NVIDIA kernel driver, Xid 79"),
-            P(r"Memory access fault by GPU node", "ROCm runtime (HSA) page fault report"),
-        ),
-    ),
-    Signature(
-        "oom",
-        20,
-        (
-            P(r"\bOutOfMemoryError\b", "torch.OutOfMemoryError (intel/torch-xpu-ops#3011)"),
-            P(r"\b(?:CUDA|XPU|HIP) out of memory\b", "PyTorch caching allocators (intel/llm-scaler#578)"),
-            P(
-                r"(?:UR_RESULT|ZE_RESULT)_ERROR_OUT_OF_DEVICE_MEMORY",
-                "level_zero backend error 39 (open-edge-platform/physical-ai-studio#440)",
-            ),
-            P(
-                r"Current platform can NOT allocate memory block with size larger than 4GB",
-                "IPEX allocator (intel/intel-extension-for-pytorch#629)",
-            ),
-        ),
-    ),
-    Signature(
-        "kv_cache_insufficient",
-        30,
-        (
-            P(
-                r"To serve at least one request with the models?'s? max seq len",
-                "vLLM v1/core/kv_cache_utils.py check_enough_kv_cache_memory (intel/llm-scaler#424)",
-            ),
-            P(r"No available memory for the cache blocks", "vLLM v1/core/kv_cache_utils.py"),
-            P(
-                r"max seq len \(\d+\) is larger than the maximum number of tokens that can be stored in KV cache",
-                "vLLM v0 worker raise_if_cache_size_invalid",
-            ),
-        ),
-    ),
-    Signature(
-        "no_device",
-        40,
-        (
-            P(r"No CUDA GPUs are available", "torch.cuda lazy init"),
-            P(r"Found no NVIDIA driver on your system", "torch.cuda lazy init"),
-            P(r"Failed to infer device type", "vLLM DeviceConfig (vllm-project/vllm#12847, #13946)"),
-            P(r"No platform detected, vLLM is running on UnspecifiedPlatform", "vLLM platforms (#12847)"),
-        ),
-    ),
-    Signature(
-        "model_access",
-        50,
-        (
-            P(r"GatedRepoError|Cannot access gated repo", "huggingface_hub errors"),
-            P(r"RepositoryNotFoundError|Repository Not Found for url", "huggingface_hub errors"),
-            P(r"401 Client Error", "huggingface_hub HTTP errors"),
-            P(r"Invalid repository ID or local directory specified", "vLLM transformers_utils/config.py"),
-            P(r"does not appear to have a file named config\.json", "transformers configuration_utils"),
-            P(r"HFValidationError", "huggingface_hub validate_repo_id"),
-            P(r"We couldn't connect to 'https://huggingface\.co'", "transformers hub offline error"),
-        ),
-    ),
-    Signature(
-        "port_in_use",
-        60,
-        (
-            P(r"[Aa]ddress already in use", "uvicorn '[Errno 98] error while attempting to bind on address'"),
-            P(r"\bEADDRINUSE\b", "torch.distributed TCPStore 'The server socket has failed to listen'"),
-        ),
-    ),
-    Signature(
-        "config_error",
-        70,
-        (
-            P(
-                r"^[\w./ -]+: error: (?:unrecognized arguments|argument |the following arguments are required"
-                r"|invalid choice)",
-                "argparse 'prog: error:' of vllm serve and SGLang",
-            ),
-            P(r"error: unexpected argument '", "clap, the TGI launcher's argument parser"),
-            P(r"User-specified max_model_len \(\d+\) is greater than", "vLLM config/model.py"),
-            P(r"must be divisible by (?:tensor|pipeline) parallel size", "vLLM verify_with_parallel_config"),
-            P(
-                r"ValidationError: \d+ validation errors? for (?:ModelConfig|VllmConfig|CacheConfig"
-                r"|ParallelConfig|SchedulerConfig|EngineArgs)",
-                "vLLM pydantic config dataclasses",
-            ),
-            P(r"Unknown quantization method", "vLLM config quantization check"),
-        ),
-    ),
-    Signature(
-        "comm_error",
-        80,
-        (
-            P(r"NCCL error", "torch ProcessGroupNCCL DistBackendError"),
-            P(
-                r"\bnccl(?:UnhandledCuda|System|Internal|InvalidArgument|InvalidUsage|Remote)Error\b",
-                "NCCL result codes",
-            ),
-            P(r"Watchdog caught collective operation timeout", "torch ProcessGroupNCCL watchdog"),
-            P(r"\|CCL_ERROR\|", "oneCCL log prefix (vllm-project/vllm#14612)"),
-            P(r"oneCCL: .*EXCEPTION", "oneCCL exception text (vllm-project/vllm#10109)"),
-            P(r"Gloo connectFullMesh failed", "torch ProcessGroupGloo"),
-            P(r"gloo.*Connection (?:reset|closed) by peer", "gloo tcp pair.cc"),
-            P(r"DistStoreError: Timed out", "torch.distributed rendezvous store"),
-        ),
-    ),
-    Signature(
-        "engine_failed",
-        90,
-        (
-            P(r"Engine core initialization failed", VLLM_V1_ENGINE),
-            P(r"EngineCore failed to start", "vLLM v1/engine/core.py (vllm-project/vllm#19002)"),
-            P(r"Engine process failed to start", "vLLM v0 multiprocessing engine"),
-            P(r"WorkerProc hit an exception", "vLLM v1/executor/multiproc_executor.py (intel/llm-scaler#424)"),
-            P(r"WorkerProc failed to start", "vLLM v1/executor/multiproc_executor.py"),
-            P(r"Scheduler hit an exception", "SGLang scheduler process"),
-            P(r"Shard \d+ failed to start", "TGI launcher"),
-            P(r"llama runner process has terminated", "Ollama server"),
-        ),
-    ),
-)
+
+BUILTIN_SIGNATURES: tuple[Signature, ...] = _phrase_signatures(BUILTIN_FAMILIES)
+"""The phrase rules of the built-in families, one signature per outcome."""
 
 BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ReadyPattern("vLLM / uvicorn", r"Application startup complete", "uvicorn lifespan, printed by every vLLM"),
@@ -190,27 +86,120 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
 )
 
 
-def merge_signatures(overrides: Iterable[tuple[str, Sequence[str], int | None]]) -> tuple[Signature, ...]:
+@dataclass(frozen=True)
+class Ruleset:
+    """What the classifier knows: phrase signatures (built-in and the matrix's) and the families whose
+    enumeration values and printed strings it looks up. An outcome the matrix redefines is decided by
+    the matrix's patterns alone."""
+
+    signatures: tuple[Signature, ...]
+    families: tuple[Family, ...] = BUILTIN_FAMILIES
+    redefined: frozenset[str] = frozenset()
+
+    def __iter__(self) -> Iterator[Signature]:
+        return iter(self.signatures)
+
+    def rank(self, outcome: str) -> int:
+        found = next((sig.rank for sig in self.signatures if sig.name == outcome), None)
+        return RANK.get(outcome, 0) if found is None else found
+
+    @property
+    def outcomes(self) -> list[str]:
+        names = [sig.name for sig in self.signatures]
+        looked_up = {c.outcome for f in self.families for c in f.codes if c.outcome and c.outcome not in self.redefined}
+        return names + sorted(looked_up - set(names))
+
+    def fingerprint(self) -> list[Any]:
+        """Everything that decides a verdict, for result-cache keys: a changed table is a new key."""
+        tables = json.dumps(
+            [
+                [f.runtime, f.names, list(f.forms), [[c.name, c.outcome, c.string, c.number] for c in f.codes]]
+                for f in self.families
+            ]
+        )
+        signatures = [[s.name, s.rank, list(s.regexes)] for s in self.signatures]
+        return [signatures, sorted(self.redefined), hashlib.sha256(tables.encode()).hexdigest()]
+
+
+BUILTIN_RULES = Ruleset(BUILTIN_SIGNATURES)
+
+
+def merge_signatures(overrides: Iterable[tuple[str, Sequence[str], int | None]]) -> Ruleset:
     """Built-ins with the matrix's additions and overrides (same name replaces patterns), by rank."""
     by_name = {sig.name: sig for sig in BUILTIN_SIGNATURES}
+    redefined: set[str] = set()
     for name, patterns, rank in overrides:
         mine = tuple(Pattern(regex, "matrix file") for regex in patterns)
         current = by_name.get(name)
-        if current is None:
+        if current is None and name not in RANK:
             by_name[name] = Signature(name, 0 if rank is None else rank, mine)
         else:
-            by_name[name] = replace(current, patterns=mine, rank=current.rank if rank is None else rank)
-    return tuple(sorted(by_name.values(), key=lambda sig: sig.rank))
+            old_rank = current.rank if current is not None else RANK[name]
+            by_name[name] = Signature(name, old_rank if rank is None else rank, mine)
+            redefined.add(name)
+    return Ruleset(tuple(sorted(by_name.values(), key=lambda sig: sig.rank)), redefined=frozenset(redefined))
 
 
 @dataclass(frozen=True)
 class Match:
-    """A log line that decided (or may decide) a verdict."""
+    """A log line that decided (or may decide) a verdict, and the rule that matched it."""
 
     name: str
     rank: int
     line_no: int
     line: str
+    family: str = ""
+    rule: str = ""
+    """The enumeration value, documented string or pattern that matched."""
+
+
+Resolver = Callable[["re.Match[str]"], "tuple[str, str] | None"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One compiled rule: a regex, and how a match of it becomes an outcome (or nothing)."""
+
+    regex: str
+    family: str
+    resolve: Resolver
+    compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", re.compile(self.regex))
+
+
+def _fixed(outcome: str, what: str) -> Resolver:
+    return lambda match: (outcome, what)
+
+
+def _looked_up(family: Family, redefined: frozenset[str]) -> Resolver:
+    def resolve(match: re.Match[str]) -> tuple[str, str] | None:
+        groups = match.groupdict()
+        if groups.get("number") is not None:
+            code = family.code_numbered(groups["number"])
+        elif groups.get("text") is not None:
+            code = family.code_described(groups["text"])
+        else:
+            code = family.code_named(match.group(1))
+        if code is None or code.outcome is None or code.outcome in redefined:
+            return None
+        return code.outcome, code.name
+
+    return resolve
+
+
+def compile_rules(ruleset: Ruleset) -> list[Rule]:
+    """Every rule of a ruleset: phrase patterns, then each family's enumeration names and printed forms."""
+    rules = [
+        Rule(pattern.regex, pattern.family, _fixed(sig.name, pattern.regex))
+        for sig in ruleset.signatures
+        for pattern in sig.patterns
+    ]
+    for family in ruleset.families:
+        lookup = _looked_up(family, ruleset.redefined)
+        rules += [Rule(regex, family.runtime, lookup) for regex in (family.names, *family.forms) if regex]
+    return rules
 
 
 def required_literals(pattern: str) -> list[str] | None:
@@ -276,15 +265,30 @@ class _Prefilter:
 
 
 class LogClassifier:
-    """Feeds on log lines one at a time and remembers the first ready line and the best failure."""
+    """Feeds on log lines one at a time and remembers the first ready line and the best failure; with
+    `explain`, every line any rule matched."""
 
-    def __init__(self, signatures: Sequence[Signature], ready_patterns: Sequence[str]) -> None:
-        self._signatures = [(sig, [re.compile(p) for p in sig.regexes]) for sig in signatures]
-        self._prefilter = _Prefilter([p for sig in signatures for p in sig.regexes] + list(ready_patterns))
+    def __init__(
+        self, rules: Ruleset | Sequence[Signature], ready_patterns: Sequence[str], explain: bool = False
+    ) -> None:
+        ruleset = rules if isinstance(rules, Ruleset) else Ruleset(tuple(rules))
+        self._ruleset = ruleset
+        self._rules = compile_rules(ruleset)
+        self._prefilter = _Prefilter([rule.regex for rule in self._rules] + list(ready_patterns))
         self._ready = [re.compile(p) for p in ready_patterns]
         self.line_no = 0
         self.failure: Match | None = None
         self.ready: Match | None = None
+        self.explained: list[Match] | None = [] if explain else None
+
+    def _matches(self, text: str) -> Iterator[Match]:
+        for rule in self._rules:
+            for found in rule.compiled.finditer(text):
+                resolved = rule.resolve(found)
+                if resolved is not None:
+                    outcome, what = resolved
+                    yield Match(outcome, self._ruleset.rank(outcome), self.line_no, text, rule.family, what)
+                    break
 
     def feed(self, line: str) -> Match | None:
         """Classify one line; returns the match it produced, if any."""
@@ -292,14 +296,19 @@ class LogClassifier:
         if not self._prefilter.may_match(line):
             return None
         text = line.rstrip("\r\n")
-        for sig, patterns in self._signatures:
-            if self.failure is not None and sig.rank >= self.failure.rank:
-                break
-            if any(p.search(text) for p in patterns):
-                self.failure = Match(sig.name, sig.rank, self.line_no, text)
-                return self.failure
-        if self.ready is None and any(p.search(text) for p in self._ready):
-            self.ready = Match(READY, -1, self.line_no, text)
+        best: Match | None = None
+        for match in self._matches(text):
+            if self.explained is not None:
+                self.explained.append(match)
+            if best is None or match.rank < best.rank:
+                best = match
+        if best is not None and (self.failure is None or best.rank < self.failure.rank):
+            self.failure = best
+            return best
+        if best is None and self.ready is None and any(p.search(text) for p in self._ready):
+            self.ready = Match(READY, -1, self.line_no, text, "ready", "ready line")
+            if self.explained is not None:
+                self.explained.append(self.ready)
             return self.ready
         return None
 
@@ -310,7 +319,7 @@ def builtin_ready_patterns() -> list[str]:
 
 def classify_lines(
     lines: Iterable[str],
-    signatures: Sequence[Signature] = BUILTIN_SIGNATURES,
+    signatures: Ruleset | Sequence[Signature] = BUILTIN_RULES,
     ready_patterns: Sequence[str] | None = None,
 ) -> tuple[str, Match | None]:
     """Verdict of a whole saved log: the most specific failure, else ready, else unknown."""

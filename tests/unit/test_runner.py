@@ -24,7 +24,7 @@ def test_watch_rules_follow_the_matrix(write_matrix: MatrixWriter) -> None:
     probe_only = watch_rules(load_matrix(write_matrix(ready=PROBE)))
     assert probe_only.ready_patterns == () and probe_only.http is not None and not probe_only.needs_log_ready
     custom = watch_rules(load_matrix(write_matrix(signatures=[{"name": "xid", "patterns": ["Xid 79"]}])))
-    assert custom.signatures[0].name == "xid"
+    assert custom.signatures.signatures[0].name == "xid"
 
 
 def test_prepare_renders_everything_before_any_file_is_written(write_matrix: MatrixWriter, tmp_path: Path) -> None:

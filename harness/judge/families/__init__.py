@@ -1,0 +1,95 @@
+"""Error vocabularies, one module per runtime or program, each built from its public source.
+
+A family has up to three kinds of rules:
+- `names`: a regex whose first group captures a value of the runtime's error enumeration
+  (`cudaErrorIllegalAddress`, `UR_RESULT_ERROR_DEVICE_LOST`); the value is looked up in `codes`,
+  exactly, then ignoring case.
+- `forms`: the ways programs print an error's documented string (PyTorch's `CUDA error: <string>`,
+  NCCL's `Cuda failure '<string>'`) or its number (PyTorch XPU's `level_zero backend failed with
+  error: 20`); the group `text` is matched against the codes' strings, the group `number` against
+  their numbers.
+- `phrases`: wordings that are not enumeration values (vLLM's `Engine core initialization failed`).
+Every code maps to an outcome or, deliberately, to none. `tests/unit/test_families.py` walks every
+table: each entry has a documented string or a real line behind it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+
+@dataclass(frozen=True)
+class Code:
+    """One value of an error enumeration and what it means for a cell."""
+
+    name: str
+    outcome: str | None
+    """None: deliberately not a verdict (success, or too generic to tell anything)."""
+    string: str = ""
+    """The documented description (what the runtime's get-error-string function returns)."""
+    number: int | str | None = None
+    evidence: str = ""
+    """A real line that contains it, and where it was seen."""
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A wording a program prints for a failure (or a ready state) that is not an enumeration value."""
+
+    regex: str
+    outcome: str
+    source: str
+    example: str = ""
+    """A real line it matches."""
+
+
+@dataclass(frozen=True)
+class Family:
+    runtime: str
+    source: str
+    codes: tuple[Code, ...] = ()
+    names: str = ""
+    forms: tuple[str, ...] = ()
+    phrases: tuple[Phrase, ...] = ()
+
+    @cached_property
+    def _by_name(self) -> dict[str, Code]:
+        return {code.name: code for code in self.codes}
+
+    @cached_property
+    def _by_folded_name(self) -> dict[str, Code]:
+        return {code.name.casefold(): code for code in self.codes}
+
+    @cached_property
+    def _by_string(self) -> list[tuple[str, Code]]:
+        strings = [(code.string.casefold(), code) for code in self.codes if code.string]
+        return sorted(strings, key=lambda item: -len(item[0]))
+
+    def code_named(self, name: str) -> Code | None:
+        return self._by_name.get(name) or self._by_folded_name.get(name.casefold())
+
+    @cached_property
+    def _by_number(self) -> dict[str, Code]:
+        return {str(code.number): code for code in self.codes if code.number is not None}
+
+    def code_numbered(self, number: str) -> Code | None:
+        return self._by_number.get(number.strip())
+
+    def code_described(self, text: str) -> Code | None:
+        """The code whose documented string `text` starts with (the longest such), ignoring case."""
+        folded = text.casefold().strip()
+        return next((code for string, code in self._by_string if folded.startswith(string)), None)
+
+
+def word(pattern: str) -> str:
+    """A pattern that does not start or end inside a longer identifier."""
+    return rf"(?<![A-Za-z0-9_]){pattern}(?![A-Za-z0-9_])"
+
+
+def compiles(family: Family) -> bool:
+    for regex in (family.names, *family.forms, *(p.regex for p in family.phrases)):
+        if regex:
+            re.compile(regex)
+    return True

@@ -1,0 +1,43 @@
+"""Outcome names, and the order in which failures outrank each other.
+
+A cell's verdict is the most specific failure seen in its settle window: a root cause (the device was
+lost, memory ran out) outranks a layer that only reports that something below it failed (a collective
+operation, an engine or worker process), whichever is printed first.
+"""
+
+from __future__ import annotations
+
+READY = "ready"
+CRASHED = "crashed"
+TIMEOUT = "timeout"
+ERROR = "error"
+UNKNOWN = "unknown"
+NOT_RUN = "not_run"
+
+DEVICE_LOST = "device_lost"
+OOM = "oom"
+KV_CACHE_INSUFFICIENT = "kv_cache_insufficient"
+NO_DEVICE = "no_device"
+MODEL_ACCESS = "model_access"
+PORT_IN_USE = "port_in_use"
+CONFIG_ERROR = "config_error"
+COMM_ERROR = "comm_error"
+ENGINE_FAILED = "engine_failed"
+
+RANK: dict[str, int] = {
+    DEVICE_LOST: 10,
+    OOM: 20,
+    KV_CACHE_INSUFFICIENT: 30,
+    NO_DEVICE: 40,
+    MODEL_ACCESS: 50,
+    PORT_IN_USE: 60,
+    CONFIG_ERROR: 70,
+    COMM_ERROR: 80,
+    ENGINE_FAILED: 90,
+}
+"""Lower wins. Causes first; a device fault explains an OOM-looking cascade, never the reverse."""
+
+WRAPPERS = frozenset({COMM_ERROR, ENGINE_FAILED})
+"""Failures that report a failure of something below them; they never outrank a cause."""
+
+CAUSES = frozenset(RANK) - WRAPPERS
