@@ -23,7 +23,7 @@ from harness import __version__
 from harness.explain import describe, explain
 from harness.inventory import HostFacts, ImageFacts
 from harness.results import CellResult, RunRecord
-from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT
+from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, error_lines
 
 EMOJI = {READY: "✅", CRASHED: "💥", TIMEOUT: "⏱️", ERROR: "⚠️", NOT_RUN: "⏸️"}
 FAILURE_EMOJI = "❌"
@@ -197,6 +197,18 @@ def _excerpt_of(record: RunRecord, result: CellResult, before: int, after: int) 
     return None
 
 
+def _error_lines(record: RunRecord, result: CellResult) -> list[tuple[int, str]]:
+    """Error-looking lines of a failed cell no rule decided: from the stored log, else its tail."""
+    if result.watched_log is not None:
+        log = record.path / "cells" / result.cell_id / result.watched_log
+        try:
+            with log.open(encoding="utf-8", errors="replace") as handle:
+                return error_lines(handle)
+        except OSError:
+            pass
+    return error_lines(result.log_tail)
+
+
 def _run_root_display(record: RunRecord, options: ReportOptions) -> str:
     if options.display_root is not None:
         return f"{options.display_root.rstrip('/')}/{record.run_id}"
@@ -309,6 +321,15 @@ def _detail(
         facts.append(f"- Log capped by `log_limit`: {result.log_cut} bytes in the middle were not kept")
     facts.append(f"- Cell: `{result.cell_id}`")
     parts = [*facts, ""]
+    if result.signature is None and result.outcome != READY:
+        found = _error_lines(record, result)
+        if found:
+            parts += [
+                "No rule matched; the last error-looking lines:",
+                "",
+                code_block([f"{n}: {line}" for n, line in found]),
+                "",
+            ]
     if same_as is not None:
         labels_before = ", ".join(f"{axis}={label}" for axis, label in same_as.labels.items())
         parts += [f"Log: the same lines as {escape_markdown_cell(labels_before)} above, numbers aside.", ""]

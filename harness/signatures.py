@@ -9,6 +9,7 @@ wrapper printed before or after it ("Engine core initialization failed").
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import importlib
 import json
@@ -357,3 +358,21 @@ class MetricCollector:
             if match is not None:
                 captured = next((g for g in match.groups() if g is not None), match.group(0))
                 self.values[name] = captured.strip()
+
+
+ERROR_LOOKING = re.compile(
+    r"Traceback \(most recent call last\)|^\s*(?:[\w.]+\.)?\w*(?:Error|Exception|Exit|Fault|Abort)\b:?"
+    r"|\b(?:ERROR|FATAL|CRITICAL|PANIC|Fatal error)\b|^panic: |Segmentation fault|core dumped|^Aborted\b"
+    r"|terminate called after throwing|\bwhat\(\): |\bKilled\b"
+)
+"""Lines that look like a failure though no rule knows them: exception lines, ERROR/FATAL log levels,
+crashes. When nothing decided a failed cell, these still show the reader a cause."""
+
+
+def error_lines(lines: Iterable[str], keep: int = 8) -> list[tuple[int, str]]:
+    """The last `keep` error-looking lines with their line numbers, in one pass (logs can be huge)."""
+    found: collections.deque[tuple[int, str]] = collections.deque(maxlen=keep)
+    for number, line in enumerate(lines, start=1):
+        if ERROR_LOOKING.search(line):
+            found.append((number, line.rstrip("\r\n")))
+    return list(found)

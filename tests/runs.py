@@ -13,7 +13,7 @@ from harness.inventory import HostFacts, ImageFacts
 from harness.masking import Masker
 from harness.matrix import Cell, MatrixSpec, expand
 from harness.results import CellResult, Layout, RunInfo, RunStore
-from harness.signatures import READY, MetricCollector, classify_lines
+from harness.signatures import CRASHED, READY, UNKNOWN, MetricCollector, classify_lines
 
 FIXTURE_LOGS = Path(__file__).resolve().parent / "fixtures" / "logs"
 STARTED = "2026-11-20T10:00:00+00:00"
@@ -107,6 +107,7 @@ def make_run(
         lines = [VERSION_LINE.format(version=VERSIONS.get(image, "0.0.0"))]
         lines += (FIXTURE_LOGS / log_of(cell)).read_text(encoding="utf-8").splitlines()
         outcome, match = classify_lines(lines)
+        outcome = CRASHED if outcome == UNKNOWN else outcome  # what the runner records for an exit no rule knows
         folder = store.cell_dir(cell.id)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "compose.yaml").write_text(f"services:\n  vllm:\n    image: {image}\n", encoding="utf-8")
@@ -122,7 +123,7 @@ def make_run(
                 values=dict(cell.values),
                 service="vllm",
                 outcome=outcome,
-                signature=None if outcome == READY else outcome,
+                signature=None if outcome in (READY, CRASHED) else outcome,
                 line=match.line if match else None,
                 line_no=match.line_no if match else None,
                 exit_code=None if outcome == READY else 1,
