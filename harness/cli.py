@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 from harness.errors import ExitCode, HarnessError, LogFileError, UsageError
 from harness.matrix import Cell, Matrix, expand, load_matrix, matrix_json_schema
 from harness.results import write_atomic
-from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, UNKNOWN, Ruleset, classify_lines
+from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, UNKNOWN, Ruleset
 from harness.units import parse_duration
 
 err = Console(stderr=True, soft_wrap=True)
@@ -322,10 +322,13 @@ def classify(
     matrix_path: Annotated[
         Path | None, typer.Option("--matrix", help="use this matrix's signatures and ready rule")
     ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="every line any rule matched, its family and rank, and why the winner won")
+    ] = False,
 ) -> None:
     """Apply the run's log classifier to saved logs (e.g. pasted from a bug report)."""
     from harness.runner import watch_rules
-    from harness.signatures import BUILTIN_RULES
+    from harness.signatures import BUILTIN_RULES, judge_lines
 
     if output_format not in ("text", "json"):
         raise UsageError(f"--format {output_format}: expected text or json")
@@ -338,25 +341,45 @@ def classify(
     for path in logs:
         try:
             with path.open(encoding="utf-8", errors="replace") as handle:
-                outcome, match = classify_lines(handle, signatures, ready)
+                verdict = judge_lines(handle, signatures, ready, explain=explain)
         except OSError as exc:
             raise LogFileError(f"{path}: cannot read: {exc.strerror}") from None
-        verdicts.append(
-            {
-                "file": str(path),
-                "outcome": outcome,
-                "signature": match.name if match and outcome not in (READY, UNKNOWN) else None,
-                "line_no": match.line_no if match else None,
-                "line": match.line if match else None,
-            }
-        )
+        match = verdict.match
+        found: dict[str, Any] = {
+            "file": str(path),
+            "outcome": verdict.outcome,
+            "signature": match.name if match and verdict.outcome not in (READY, UNKNOWN) else None,
+            "line_no": match.line_no if match else None,
+            "line": match.line if match else None,
+        }
+        if explain:
+            found["why"] = verdict.why
+            found["matches"] = [
+                {
+                    "line_no": m.line_no,
+                    "outcome": m.name,
+                    "rank": m.rank,
+                    "family": m.family,
+                    "rule": m.rule,
+                    "line": m.line,
+                }
+                for m in verdict.matches
+            ]
+        verdicts.append(found)
     if output_format == "json":
         typer.echo(json.dumps(verdicts, indent=2))
         return
-    for verdict in verdicts:
-        where = f":{verdict['line_no']}" if verdict["line_no"] else ""
-        line = f"  {verdict['line']}" if verdict["line"] else ""
-        typer.echo(f"{verdict['file']}{where}: {verdict['outcome']}{line}")
+    for verdict_json in verdicts:
+        where = f":{verdict_json['line_no']}" if verdict_json["line_no"] else ""
+        line = f"  {verdict_json['line']}" if verdict_json["line"] else ""
+        typer.echo(f"{verdict_json['file']}{where}: {verdict_json['outcome']}{line}")
+        if explain:
+            typer.echo(f"  why: {verdict_json['why']}")
+            for m in verdict_json["matches"]:
+                rank = "" if m["outcome"] == READY else f" rank {m['rank']}"
+                typer.echo(
+                    f"  line {m['line_no']}: {m['outcome']}{rank} [{m['family']}: {m['rule']}]  {m['line'][:200]}"
+                )
 
 
 @app.command()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.judge.families import Family, collectives, cuda, huggingface, intel, servers, system, torch
-from harness.outcomes import CRASHED, ERROR, NOT_RUN, RANK, READY, TIMEOUT, UNKNOWN
+from harness.outcomes import CRASHED, ERROR, NOT_RUN, RANK, READY, TIMEOUT, UNKNOWN, WRAPPERS
 
 __all__ = ["CRASHED", "ERROR", "NOT_RUN", "READY", "TIMEOUT", "UNKNOWN"]
 
@@ -318,20 +318,66 @@ def builtin_ready_patterns() -> list[str]:
     return [r.pattern for r in BUILTIN_READY]
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """The verdict of a whole saved log, every match when explained, and why the winner won."""
+
+    outcome: str
+    match: Match | None
+    matches: tuple[Match, ...] = ()
+    why: str = ""
+
+
+def explain_winner(outcome: str, matches: Sequence[Match]) -> str:
+    """Why `outcome` won among `matches`: the ranking, in words."""
+    failures = [m for m in matches if m.name != READY]
+    if outcome == UNKNOWN:
+        return "no rule matched a failure and no ready line was seen"
+    if outcome == READY:
+        return "a ready line was seen and no rule matched a failure"
+    seen = sorted({(m.rank, m.name) for m in failures})
+    reason = f"{outcome} has the lowest rank ({seen[0][0]})"
+    others = [f"{name} {rank}" for rank, name in seen[1:]]
+    if others:
+        reason += f" of the outcomes matched ({', '.join(others)})"
+    wrappers = sorted({m.name for m in failures if m.name in WRAPPERS and m.name != outcome})
+    if wrappers and outcome not in WRAPPERS:
+        verb = "reports" if len(wrappers) == 1 else "report"
+        reason += f"; {' and '.join(wrappers)} only {verb} that a layer below failed, so a cause outranks it"
+    if any(m.name == READY for m in matches):
+        reason += "; a failure outranks a ready line"
+    return reason
+
+
+def judge_lines(
+    lines: Iterable[str],
+    signatures: Ruleset | Sequence[Signature] = BUILTIN_RULES,
+    ready_patterns: Sequence[str] | None = None,
+    explain: bool = False,
+) -> Verdict:
+    """Verdict of a whole saved log: the most specific failure, else ready, else unknown."""
+    patterns = builtin_ready_patterns() if ready_patterns is None else ready_patterns
+    classifier = LogClassifier(signatures, patterns, explain=explain)
+    for line in lines:
+        classifier.feed(line)
+    if classifier.failure is not None:
+        outcome, match = classifier.failure.name, classifier.failure
+    elif classifier.ready is not None:
+        outcome, match = READY, classifier.ready
+    else:
+        outcome, match = UNKNOWN, None
+    matches = tuple(classifier.explained or ())
+    return Verdict(outcome, match, matches, explain_winner(outcome, matches) if explain else "")
+
+
 def classify_lines(
     lines: Iterable[str],
     signatures: Ruleset | Sequence[Signature] = BUILTIN_RULES,
     ready_patterns: Sequence[str] | None = None,
 ) -> tuple[str, Match | None]:
     """Verdict of a whole saved log: the most specific failure, else ready, else unknown."""
-    classifier = LogClassifier(signatures, builtin_ready_patterns() if ready_patterns is None else ready_patterns)
-    for line in lines:
-        classifier.feed(line)
-    if classifier.failure is not None:
-        return classifier.failure.name, classifier.failure
-    if classifier.ready is not None:
-        return READY, classifier.ready
-    return UNKNOWN, None
+    verdict = judge_lines(lines, signatures, ready_patterns)
+    return verdict.outcome, verdict.match
 
 
 BUILTIN_VERSIONS: dict[str, str] = {

@@ -269,3 +269,23 @@ def test_an_error_line_never_shows_a_secret_from_the_environment(
     result = runner.invoke(app, ["plan", str(path)])
     assert result.exit_code == ExitCode.BAD_INPUT
     assert "timeout: '[masked:HF_TOKEN]' is not a duration" in result.stderr
+
+
+def test_classify_explain_lists_every_match_and_why_the_winner_won(tmp_path: Path) -> None:
+    log = tmp_path / "tp2.log"
+    log.write_text(
+        "(Worker_TP1 pid=686) ERROR [multiproc_executor.py:822] WorkerProc hit an exception.\n"
+        "RuntimeError: level_zero backend failed with error: 20 (UR_RESULT_ERROR_DEVICE_LOST)\n"
+        "RuntimeError: Engine core initialization failed. See root cause above. Failed core proc(s): {}\n"
+    )
+    result = runner.invoke(app, ["classify", "--explain", str(log)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{log}:2: device_lost")
+    assert "why: device_lost has the lowest rank (10) of the outcomes matched (engine_failed 90)" in lines[1]
+    assert "a cause outranks it" in lines[1]
+    assert any(line.startswith("  line 1: engine_failed rank 90 [vllm: WorkerProc hit an exception]") for line in lines)
+    assert any("line 2: device_lost rank 10 [unified_runtime: UR_RESULT_ERROR_DEVICE_LOST]" in line for line in lines)
+    document = json.loads(runner.invoke(app, ["classify", "--explain", "--format", "json", str(log)]).stdout)
+    assert [m["outcome"] for m in document[0]["matches"]][:2] == ["engine_failed", "device_lost"]
+    assert {m["family"] for m in document[0]["matches"]} >= {"vllm", "unified_runtime"}
