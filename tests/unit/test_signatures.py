@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from harness.outcomes import CAUSES, RANK, WRAPPERS
 from harness.signatures import (
     BUILTIN_READY,
     BUILTIN_SIGNATURES,
@@ -291,3 +292,32 @@ def test_required_literals_are_in_every_match(pattern: str, data: st.DataObject)
     line = data.draw(st.from_regex(pattern))
     if literals is not None:
         assert any(literal in line for literal in literals)
+
+
+def _one_line_per_outcome() -> dict[str, str]:
+    chosen: dict[str, str] = {}
+    for outcome, line in REAL_FAILURE_LINES:
+        chosen.setdefault(outcome, line)
+    return chosen
+
+
+@pytest.mark.parametrize("order", ["cause first", "wrapper first"])
+def test_every_cause_outranks_every_wrapper_in_either_order(order: str) -> None:
+    lines = _one_line_per_outcome()
+    causes = [name for name in lines if name in CAUSES]
+    wrappers = [name for name in lines if name in WRAPPERS]
+    assert len(causes) >= 7 and len(wrappers) == 2
+    for cause in causes:
+        for wrapper in wrappers:
+            pair = [lines[cause], lines[wrapper]] if order == "cause first" else [lines[wrapper], lines[cause]]
+            assert classify_lines(pair)[0] == cause, (cause, wrapper, order)
+
+
+def test_between_causes_the_lower_rank_wins_in_either_order() -> None:
+    lines = _one_line_per_outcome()
+    causes = sorted((name for name in lines if name in CAUSES), key=RANK.__getitem__)
+    for i, stronger in enumerate(causes):
+        for weaker in causes[i + 1 :]:
+            for pair in ([lines[stronger], lines[weaker]], [lines[weaker], lines[stronger]]):
+                assert classify_lines(pair)[0] == stronger, (stronger, weaker)
+    assert all(RANK[cause] < RANK[wrapper] for cause in CAUSES for wrapper in WRAPPERS)
