@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.judge.families import Family, collectives, cuda, huggingface, intel, servers, system, torch
+from harness.judge.families import Family, amd, collectives, cuda, huggingface, intel, servers, system, torch, xla
 from harness.outcomes import CRASHED, ERROR, NOT_RUN, RANK, READY, TIMEOUT, UNKNOWN, WRAPPERS
 
 __all__ = ["CRASHED", "ERROR", "NOT_RUN", "READY", "TIMEOUT", "UNKNOWN"]
@@ -26,6 +26,8 @@ __all__ = ["CRASHED", "ERROR", "NOT_RUN", "READY", "TIMEOUT", "UNKNOWN"]
 BUILTIN_FAMILIES: tuple[Family, ...] = (
     *cuda.FAMILIES,
     *intel.FAMILIES,
+    *amd.FAMILIES,
+    *xla.FAMILIES,
     *collectives.FAMILIES,
     *torch.FAMILIES,
     *system.FAMILIES,
@@ -408,7 +410,8 @@ class MetricCollector:
 
 ERROR_LOOKING = re.compile(
     r"Traceback \(most recent call last\)|^\s*(?:[\w.]+\.)?\w*(?:Error|Exception|Exit|Fault|Abort)\b:?"
-    r"|\b(?:ERROR|FATAL|CRITICAL|PANIC|Fatal error)\b|^panic: |Segmentation fault|core dumped|^Aborted\b"
+    r"|\b(?:ERROR|FATAL|CRITICAL|PANIC|Fatal error|Fatal Python error)\b|^panic: |Segmentation fault|core dumped"
+    r"|^Aborted\b"
     r"|terminate called after throwing|\bwhat\(\): |\bKilled\b"
 )
 """Lines that look like a failure though no rule knows them: exception lines, ERROR/FATAL log levels,

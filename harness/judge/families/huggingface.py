@@ -1,21 +1,224 @@
-"""Hugging Face hub and transformers errors when a model cannot be obtained."""
+"""Hugging Face: huggingface_hub's error classes (0.36 and 1.x) and transformers' loading errors
+(4.x and 5.x): the model cannot be obtained."""
 
 from __future__ import annotations
 
-from harness.judge.families import Family, Phrase
+from harness.judge.families import Code, Family, Phrase
 from harness.outcomes import MODEL_ACCESS
 
 HUB = Family(
-    runtime="huggingface",
-    source="huggingface/huggingface_hub: src/huggingface_hub/errors.py; huggingface/transformers: utils/hub.py",
+    runtime="huggingface_hub",
+    source="huggingface/huggingface_hub src/huggingface_hub/errors.py, utils/_http.py hf_raise_for_status, file_download.py at tag v0.36.2 (last 0.x; pairs with transformers 4.57.1 which requires huggingface-hub<1.0,>=0.34.0) and at HEAD ee0a4510f4bc15e26cb722be2efc2bdb01383ca0 (version 1.29.0.dev0; transformers 5.24.0 requires huggingface-hub>=1.31.0,<3.0) (0.36 and 1.x)",
+    names="(?<![A-Za-z0-9_])([A-Z][A-Za-z]+(?:Error|Exception|NotFound|Enabled))(?![A-Za-z0-9_])",
+    codes=(
+        Code("CacheNotFound", None, string="Exception thrown when the Huggingface cache is not found."),
+        Code(
+            "CorruptedCacheException",
+            MODEL_ACCESS,
+            string="Exception for any unexpected structure in the Huggingface cache-system.",
+        ),
+        Code(
+            "CachedRepoTreeNotFoundError",
+            MODEL_ACCESS,
+            string="Raised by [`get_cached_repo_tree`] when no tree listing is cached for the requested revision.",
+        ),
+        Code("LocalTokenNotFoundError", MODEL_ACCESS, string="Raised if local token is required but not found."),
+        Code(
+            "OIDCError",
+            MODEL_ACCESS,
+            string='Raised when keyless CI/CD auth via OIDC token exchange ("Trusted Publishers") cannot proceed.',
+        ),
+        Code(
+            "OAuthErrorCode",
+            None,
+            string="Known OAuth `error` codes returned by the Hub's token endpoint (RFC 6749 / RFC 8628).",
+        ),
+        Code(
+            "DeviceCodeError",
+            MODEL_ACCESS,
+            string="Raised when the Device Code OAuth login flow (RFC 8628) or an OAuth token refresh fails.",
+        ),
+        Code(
+            "OfflineModeIsEnabled",
+            MODEL_ACCESS,
+            string="Raised when a request is made but `HF_HUB_OFFLINE=1` is set as environment variable.",
+        ),
+        Code(
+            "HfHubHTTPError",
+            MODEL_ACCESS,
+            string="HTTPError to inherit from for any custom HTTP Error raised in HF Hub.",
+        ),
+        Code(
+            "InferenceTimeoutError", None, string="Error raised when a model is unavailable or the request times out."
+        ),
+        Code("InferenceEndpointError", None, string="Generic exception when dealing with Inference Endpoints."),
+        Code(
+            "InferenceEndpointTimeoutError", None, string="Exception for timeouts while waiting for Inference Endpoint."
+        ),
+        Code(
+            "SafetensorsParsingError", MODEL_ACCESS, string="Raised when failing to parse a safetensors file metadata."
+        ),
+        Code(
+            "NotASafetensorsRepoError",
+            MODEL_ACCESS,
+            string="Raised when a repo is not a Safetensors repo i.e. doesn't have either a `model.safetensors` or a `model.safetensors.index.json` file.",
+        ),
+        Code("TextGenerationError", None, string="Generic error raised if text-generation went wrong."),
+        Code("ValidationError", None, string="Server-side validation error."),
+        Code("GenerationError", None),
+        Code("OverloadedError", None),
+        Code("IncompleteGenerationError", None),
+        Code("UnknownError", None),
+        Code("HFValidationError", MODEL_ACCESS, string="Generic exception thrown by `huggingface_hub` validators."),
+        Code("HfUriError", None, string="Raised when an `hf://...` URI is malformed."),
+        Code(
+            "DryRunError",
+            None,
+            string="Error triggered when a dry run is requested but cannot be performed (e.g. invalid repo).",
+        ),
+        Code(
+            "FileMetadataError",
+            MODEL_ACCESS,
+            string="Error triggered when the metadata of a file on the Hub cannot be retrieved (missing ETag or commit_hash).",
+        ),
+        Code("BucketNotFoundError", None, string="Raised when trying to access a bucket that does not exist."),
+        Code("JobNotFoundError", None, string="Raised when trying to access a Job that does not exist."),
+        Code(
+            "RepositoryNotFoundError",
+            MODEL_ACCESS,
+            string="Raised when trying to access a hf.co URL with an invalid repository name, or with a private repo name the user does not have access to.",
+            evidence="https://github.com/Sudharsanselvaraj/Token-Print/pull/305: huggingface_hub.utils._errors.RepositoryNotFoundError: 401 Client Error. Repository Not Found for url: https://huggingface.co/api/models/org/private-model/revision/main. Please make sure you specified",
+        ),
+        Code(
+            "GatedRepoError",
+            MODEL_ACCESS,
+            string="Raised when trying to access a gated repository for which the user is not on the authorized list.",
+            evidence="https://github.com/ToTheBeginning/PuLID/issues/97: huggingface_hub.errors.GatedRepoError: 401 Client Error. (Request ID: Root=1-66f4b037-1bf3d7d219afbc904ee05694;5601d2c9-8fd8-4ed8-b38d-d8a432e1fa59)",
+        ),
+        Code(
+            "DisabledRepoError",
+            MODEL_ACCESS,
+            string="Raised when trying to access a repository that has been disabled by its author.",
+        ),
+        Code(
+            "RevisionNotFoundError",
+            MODEL_ACCESS,
+            string="Raised when trying to access a hf.co URL with a valid repository but an invalid revision.",
+        ),
+        Code(
+            "RevisionResolutionError",
+            MODEL_ACCESS,
+            string="Raised by [`HfApi.resolve_revision`] when a revision cannot be resolved to a commit hash: the Hub could not be reached (offline mode, connection error, timeout, Hub downtime, ...) and no matching entry was found in the local cache.",
+        ),
+        Code("EntryNotFoundError", MODEL_ACCESS, string="Raised when entry not found, either locally or remotely."),
+        Code(
+            "RemoteEntryNotFoundError",
+            MODEL_ACCESS,
+            string="Raised when trying to access a hf.co URL with a valid repository and revision but an invalid filename.",
+        ),
+        Code(
+            "LocalEntryNotFoundError",
+            MODEL_ACCESS,
+            string="Raised when trying to access a file or snapshot that is not on the disk when network is disabled or unavailable (connection issue). The entry may exist on the Hub.",
+            evidence="https://github.com/yuruotong1/autoMate/issues/104: huggingface_hub.errors.LocalEntryNotFoundError: An error happened while trying to locate the file on the Hub and we cannot find the requested files in the local cache. Please check your connection and",
+        ),
+        Code(
+            "IncompleteSnapshotError",
+            MODEL_ACCESS,
+            string="Raised by [`snapshot_download`] when the Hub cannot be reached (offline, connection issue, or `local_files_only=True`) and the cached snapshot is known to be incomplete: some files listed in the repository's cached tree listing are missing from the local snapshot.",
+        ),
+        Code(
+            "BadRequestError", None, string="Raised by `hf_raise_for_status` when the server returns a HTTP 400 error."
+        ),
+        Code("DDUFError", None, string="Base exception for errors related to the DDUF format."),
+        Code("DDUFCorruptedFileError", MODEL_ACCESS, string="Exception thrown when the DDUF file is corrupted."),
+        Code("DDUFExportError", None, string="Base exception for errors during DDUF export."),
+        Code("DDUFInvalidEntryNameError", None, string="Exception thrown when the entry name is invalid."),
+        Code("StrictDataclassError", None, string="Base exception for strict dataclasses."),
+        Code(
+            "StrictDataclassDefinitionError",
+            None,
+            string="Exception thrown when a strict dataclass is defined incorrectly.",
+        ),
+        Code(
+            "StrictDataclassFieldValidationError",
+            None,
+            string="Exception thrown when a strict dataclass fails validation for a given field.",
+        ),
+        Code(
+            "StrictDataclassClassValidationError",
+            None,
+            string="Exception thrown when a strict dataclass fails validation on a class validator.",
+        ),
+        Code("XetDownloadError", MODEL_ACCESS, string="Exception thrown when the download from Xet Storage fails."),
+        Code("FileDuplicationError", None, string="Raised when duplicating files across repos fails."),
+        Code("CLIError", None, string="CLI error with clean message (no traceback by default)."),
+        Code("ConfirmationError", None, string="Raised when a confirmation prompt is declined (non-interactive mode)."),
+        Code("CLIExtensionInstallError", None, string="Error during CLI extension installation."),
+        Code("SandboxError", None, string="Base exception for sandbox operations (see `huggingface_hub.Sandbox`)."),
+        Code("SandboxCommandError", None, string="Raised when a command run in a sandbox exits with a non-zero code."),
+        Code("XetError", MODEL_ACCESS, string="Base exception for errors related to Xet Storage."),
+        Code(
+            "XetAuthorizationError",
+            MODEL_ACCESS,
+            string="Exception thrown when the user does not have the right authorization to use Xet Storage.",
+        ),
+        Code("XetRefreshTokenError", MODEL_ACCESS, string="Exception thrown when the refresh token is invalid."),
+    ),
     phrases=(
-        Phrase(r"GatedRepoError|Cannot access gated repo", MODEL_ACCESS, "huggingface_hub errors"),
-        Phrase(r"RepositoryNotFoundError|Repository Not Found for url", MODEL_ACCESS, "huggingface_hub errors"),
-        Phrase(r"401 Client Error", MODEL_ACCESS, "huggingface_hub HTTP errors"),
-        Phrase(r"does not appear to have a file named config\.json", MODEL_ACCESS, "transformers configuration_utils"),
-        Phrase(r"HFValidationError", MODEL_ACCESS, "huggingface_hub validate_repo_id"),
-        Phrase(r"We couldn't connect to 'https://huggingface\.co'", MODEL_ACCESS, "transformers hub offline error"),
+        Phrase(
+            r"Cannot access gated repo|Repository Not Found for url",
+            MODEL_ACCESS,
+            "huggingface_hub utils/_http.py hf_raise_for_status",
+        ),
+        Phrase(
+            r"401 Client Error",
+            MODEL_ACCESS,
+            "huggingface_hub HTTP errors",
+            example="huggingface_hub.errors.GatedRepoError: 401 Client Error. (Request ID: Root=1-6650)",
+        ),
     ),
 )
 
-FAMILIES = (HUB,)
+TRANSFORMERS = Family(
+    runtime="transformers",
+    source="transformers 4.57.1 (PyPI wheel) and transformers 5.24.0 (PyPI wheel), files transformers/utils/hub.py (cached_files), configuration_utils.py, modeling_utils.py, tokenization_utils_base.py, models/auto/configuration_auto.py; older wording from huggingface/transformers src/transformers/utils/hub.py at commit d8cb2e01f4fa36ac328283192a86b7259e567954 (~4.2x)",
+    phrases=(
+        Phrase(
+            r"is not a local folder and is not a valid model identifier",
+            MODEL_ACCESS,
+            "transformers utils/hub.py cached_files (4.x and 5.x)",
+        ),
+        Phrase(r"You are trying to access a gated repo", MODEL_ACCESS, "transformers utils/hub.py"),
+        Phrase(
+            r"We couldn't connect to 'https://huggingface\.co'",
+            MODEL_ACCESS,
+            "transformers utils/hub.py (network down or HF_HUB_OFFLINE with an empty cache)",
+        ),
+        Phrase(
+            r"does not appear to have (?:a file|files) named",
+            MODEL_ACCESS,
+            "transformers modeling_utils / configuration_utils (4.x)",
+            example="OSError: /llm/models/Qwen3-14B does not appear to have a file named config.json.",
+        ),
+        Phrase(r"Error no file named \S+ found in directory", MODEL_ACCESS, "transformers modeling_utils"),
+        Phrase(
+            r"is not a valid git identifier \(branch name, tag name or commit id\)",
+            MODEL_ACCESS,
+            "transformers utils/hub.py",
+        ),
+        Phrase(
+            r"Can't load (?:the configuration of|the model for|tokenizer for) '",
+            MODEL_ACCESS,
+            "transformers configuration_utils, modeling_utils, tokenization_utils_base",
+        ),
+        Phrase(
+            r"Invalid repository ID or local directory specified", MODEL_ACCESS, "vLLM transformers_utils/config.py"
+        ),
+    ),
+)
+
+FAMILIES = (
+    HUB,
+    TRANSFORMERS,
+)

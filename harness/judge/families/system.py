@@ -1,29 +1,97 @@
-"""What the kernel, the GPU drivers and the C library say: errno, NVIDIA's Xid, ROCm's HSA faults."""
+"""What the kernel, the GPU drivers and the C library say: errno as Python prints it, NVIDIA's Xid
+reports.
+
+Of the errno values only three are verdicts: a port in use, memory exhausted, no such device. Network
+errors in a serving log mostly come from HTTP clients (model downloads, probes), not from the
+collectives, so they are deliberately none; the collectives' own families name their failures.
+"""
 
 from __future__ import annotations
 
-from harness.judge.families import Family, Phrase
-from harness.outcomes import DEVICE_LOST, PORT_IN_USE
+from harness.judge.families import Code, Family, Phrase
+from harness.outcomes import DEVICE_LOST, NO_DEVICE, OOM, PORT_IN_USE
 
 ERRNO = Family(
     runtime="errno",
-    source="Linux include/uapi/asm-generic/errno.h and errno-base.h, as Python prints them ('[Errno N] <strerror>')",
-    phrases=(Phrase(r"[Aa]ddress already in use", PORT_IN_USE, "uvicorn '[Errno 98] error while attempting to bind'"),),
+    source="Linux include/uapi/asm-generic/errno-base.h and errno.h; strings of glibc strerror, as Python prints "
+    "them ('[Errno 98] Address already in use')",
+    names=r"(?<![A-Za-z0-9_])(EADDRINUSE|ENOMEM|ENODEV)(?![A-Za-z0-9_])",
+    forms=(r"\[Errno (?P<number>\d+)\]",),
+    codes=(
+        Code("EPERM", None, string="Operation not permitted", number=1),
+        Code("ENOENT", None, string="No such file or directory", number=2),
+        Code("EINTR", None, string="Interrupted system call", number=4),
+        Code("EIO", None, string="Input/output error", number=5),
+        Code("ENXIO", None, string="No such device or address", number=6),
+        Code("EAGAIN", None, string="Resource temporarily unavailable", number=11),
+        Code("ENOMEM", OOM, string="Cannot allocate memory", number=12),
+        Code("EACCES", None, string="Permission denied", number=13),
+        Code("EFAULT", None, string="Bad address", number=14),
+        Code("EBUSY", None, string="Device or resource busy", number=16),
+        Code("EEXIST", None, string="File exists", number=17),
+        Code("ENODEV", NO_DEVICE, string="No such device", number=19),
+        Code("EINVAL", None, string="Invalid argument", number=22),
+        Code("ENFILE", None, string="Too many open files in system", number=23),
+        Code("EMFILE", None, string="Too many open files", number=24),
+        Code("ENOSPC", None, string="No space left on device", number=28),
+        Code("EROFS", None, string="Read-only file system", number=30),
+        Code("EPIPE", None, string="Broken pipe", number=32),
+        Code("ENOSYS", None, string="Function not implemented", number=38),
+        Code(
+            "EADDRINUSE",
+            PORT_IN_USE,
+            string="Address already in use",
+            number=98,
+            evidence="https://github.com/Juniper/contrail-charms/issues/107: [ERROR]: Unable to open HTTP Port 5921, [Errno 98] Address already in use: ('0.0.0.0', 5921)",
+        ),
+        Code("EADDRNOTAVAIL", None, string="Cannot assign requested address", number=99),
+        Code("ENETDOWN", None, string="Network is down", number=100),
+        Code("ENETUNREACH", None, string="Network is unreachable", number=101),
+        Code("ECONNABORTED", None, string="Software caused connection abort", number=103),
+        Code(
+            "ECONNRESET",
+            None,
+            string="Connection reset by peer",
+            number=104,
+            evidence="https://github.com/RVC-Project/Retrieval-based-Voice-Conversion-WebUI/issues/1882: Read error [192.168.70.92]:25266: Connection reset by peer",
+        ),
+        Code("ENOBUFS", None, string="No buffer space available", number=105),
+        Code("ENOTCONN", None, string="Transport endpoint is not connected", number=107),
+        Code("ESHUTDOWN", None, string="Cannot send after transport endpoint shutdown", number=108),
+        Code("ETIMEDOUT", None, string="Connection timed out", number=110),
+        Code("ECONNREFUSED", None, string="Connection refused", number=111),
+        Code("EHOSTDOWN", None, string="Host is down", number=112),
+        Code("EHOSTUNREACH", None, string="No route to host", number=113),
+        Code("EDQUOT", None, string="Disk quota exceeded", number=122),
+        Code("ECANCELED", None, string="Operation canceled", number=125),
+    ),
+    phrases=(
+        Phrase(
+            r"[Aa]ddress already in use",
+            PORT_IN_USE,
+            "uvicorn '[Errno 98] error while attempting to bind on address'",
+            example="ERROR:    [Errno 98] error while attempting to bind on address ('0.0.0.0', 8000): address already in use",
+        ),
+    ),
 )
 
 NVIDIA_DRIVER = Family(
     runtime="nvidia_driver",
-    source="NVIDIA kernel driver (NVRM) messages, Xid catalogue in NVIDIA's Xid documentation",
+    source="NVIDIA kernel driver (NVRM) messages; the Xid catalogue of NVIDIA's Xid documentation",
     phrases=(
-        Phrase(r"NVRM: Xid \(", DEVICE_LOST, "NVIDIA kernel driver Xid report"),
+        Phrase(
+            r"NVRM: Xid \(",
+            DEVICE_LOST,
+            "NVIDIA kernel driver Xid report",
+            example="NVRM: Xid (PCI:0000:3b:00): 79, pid=1234, GPU has fallen off the bus.",
+        ),
         Phrase(r"GPU has fallen off the bus", DEVICE_LOST, "NVIDIA kernel driver, Xid 79"),
+        Phrase(
+            r"Failed to initialize NVML: Driver/library version mismatch",
+            NO_DEVICE,
+            "nvidia-smi / NVML after a driver upgrade without reboot",
+        ),
     ),
 )
 
-HSA = Family(
-    runtime="rocm_hsa",
-    source="ROCm ROCR-Runtime (HSA) fault handler",
-    phrases=(Phrase(r"Memory access fault by GPU node", DEVICE_LOST, "ROCm runtime (HSA) page fault report"),),
-)
-
-FAMILIES = (ERRNO, NVIDIA_DRIVER, HSA)
+FAMILIES = (ERRNO, NVIDIA_DRIVER)

@@ -1,28 +1,79 @@
-"""PyTorch's own exception classes and wordings (c10, torch.cuda, torch.distributed, IPEX)."""
+"""PyTorch's own exception classes and wordings (torch/__init__.py, c10 caching allocators,
+torch/cuda/__init__.py _lazy_init, torch.distributed, IPEX), as they print in tracebacks."""
 
 from __future__ import annotations
 
 from harness.judge.families import Family, Phrase, word
-from harness.outcomes import COMM_ERROR, NO_DEVICE, OOM, PORT_IN_USE
+from harness.outcomes import COMM_ERROR, CONFIG_ERROR, NO_DEVICE, OOM, PORT_IN_USE
 
 TORCH = Family(
     runtime="torch",
-    source="pytorch/pytorch: torch/__init__.py (OutOfMemoryError), c10/cuda/CUDACachingAllocator.cpp, "
-    "torch/cuda/__init__.py _lazy_init, torch/distributed (DistError classes), ProcessGroupNCCL.cpp",
+    source="pytorch/pytorch: torch/csrc/Exceptions.cpp, c10/cuda/CUDACachingAllocator.cpp, c10/xpu/XPUCachingAllocator.cpp, "
+    "torch/cuda/__init__.py, torch/distributed (DistError classes), ProcessGroupNCCL.cpp, TCPStore/socket.cpp",
     phrases=(
-        Phrase(word("OutOfMemoryError"), OOM, "torch.OutOfMemoryError (intel/torch-xpu-ops#3011)"),
-        Phrase(r"\b(?:CUDA|XPU|HIP|MPS|NPU) out of memory\b", OOM, "PyTorch caching allocators (intel/llm-scaler#578)"),
         Phrase(
-            r"Current platform can NOT allocate memory block with size larger than 4GB",
+            word("OutOfMemoryError"),
             OOM,
-            "IPEX allocator (intel/intel-extension-for-pytorch#629)",
+            "torch.OutOfMemoryError, torch.cuda.OutOfMemoryError",
+            example="torch.OutOfMemoryError: XPU out of memory. Tried to allocate 4.66 GiB. GPU 0 has a total capacity of 5.65 GiB",
         ),
-        Phrase(r"No CUDA GPUs are available", NO_DEVICE, "torch.cuda lazy init"),
-        Phrase(r"Found no NVIDIA driver on your system", NO_DEVICE, "torch.cuda lazy init"),
-        Phrase(r"NCCL error", COMM_ERROR, "torch ProcessGroupNCCL DistBackendError"),
-        Phrase(r"Watchdog caught collective operation timeout", COMM_ERROR, "torch ProcessGroupNCCL watchdog"),
-        Phrase(r"DistStoreError: Timed out", COMM_ERROR, "torch.distributed rendezvous store"),
-        Phrase(r"\bEADDRINUSE\b", PORT_IN_USE, "torch.distributed TCPStore 'The server socket has failed to listen'"),
+        Phrase(
+            r"\b(?:CUDA|XPU|HIP|MPS|NPU) out of memory\b",
+            OOM,
+            "PyTorch caching allocators (intel/llm-scaler#578)",
+            example="RuntimeError: XPU out of memory. Tried to allocate 1.71 GiB (GPU 0; 15.56 GiB total capacity)",
+        ),
+        Phrase(
+            r"No (?:CUDA|HIP) GPUs are available",
+            NO_DEVICE,
+            "torch/cuda/__init__.py _lazy_init",
+            example="RuntimeError: No CUDA GPUs are available",
+        ),
+        Phrase(r"Found no NVIDIA driver on your system", NO_DEVICE, "torch/cuda/__init__.py _lazy_init"),
+        Phrase(r"The NVIDIA driver on your system is too old", NO_DEVICE, "torch/cuda/__init__.py _check_driver"),
+        Phrase(
+            r"CUDA driver initialization failed, you might not have a CUDA gpu", NO_DEVICE, "c10/cuda/CUDAFunctions.cpp"
+        ),
+        Phrase(
+            r"CUDA unknown error - this may be due to an incorrectly set up environment",
+            NO_DEVICE,
+            "c10/cuda/CUDAFunctions.cpp",
+        ),
+        Phrase(
+            r"Torch not compiled with (?:CUDA|XPU) enabled",
+            NO_DEVICE,
+            "torch/cuda/__init__.py, torch/xpu/__init__.py _lazy_init",
+        ),
+        Phrase(
+            r"Cannot re-initialize (?:CUDA|XPU) in forked subprocess",
+            CONFIG_ERROR,
+            "torch/cuda/__init__.py _lazy_init (use the 'spawn' start method)",
+        ),
+        Phrase(
+            r"NCCL error",
+            COMM_ERROR,
+            "torch ProcessGroupNCCL DistBackendError",
+            example="torch.distributed.DistBackendError: NCCL error in: ../torch/csrc/distributed/c10d/ProcessGroupNCCL.cpp:1970, unhandled cuda error",
+        ),
+        Phrase(
+            r"Watchdog caught collective operation timeout",
+            COMM_ERROR,
+            "torch ProcessGroupNCCL watchdog",
+            example="[Rank 0] Watchdog caught collective operation timeout: WorkNCCL(SeqNum=1, OpType=ALLREDUCE) ran for 600077 milliseconds before timing out.",
+        ),
+        Phrase(r"Some NCCL operations have failed or timed out", COMM_ERROR, "torch ProcessGroupNCCL"),
+        Phrase(
+            r"(?:DistStoreError|DistNetworkError): (?:Timed out|Socket Timeout|wait timeout|The client socket has timed out)",
+            COMM_ERROR,
+            "torch.distributed rendezvous store",
+            example="torch.distributed.DistStoreError: Timed out after 901 seconds waiting for clients. 1/2 clients joined.",
+        ),
+        Phrase(
+            r"\bEADDRINUSE\b|The server socket has failed to listen on any local network address.*(?:-98|EADDRINUSE)",
+            PORT_IN_USE,
+            "torch.distributed TCPStore socket.cpp",
+            example="torch.distributed.DistNetworkError: The server socket has failed to listen on any local network address. port: 29500, useIpv6: 0, code: -98, name: EADDRINUSE, message: address already in use",
+        ),
     ),
 )
 
