@@ -249,19 +249,43 @@ def _literals_of(items: list[Any]) -> list[str] | None:
     return max(candidates, key=lambda options: min(len(option) for option in options))
 
 
+def trie_regex(literals: Iterable[str]) -> str:
+    """One regex for a set of literals with shared prefixes factored out (`CU(?:BLAS_|DNN_)`), so the
+    scan tries each prefix once per position instead of every literal."""
+    trie: dict[str, Any] = {}
+    for literal in literals:
+        node = trie
+        for char in literal:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        if list(node) == [""]:
+            return ""
+        ends = "" in node
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return emit(trie)
+
+
 class _Prefilter:
     """Tells cheaply whether a line may match any of the patterns: one regex of the patterns' required
-    literals (plain strings, which `re` scans fast), plus the patterns whose literals are not known."""
+    literals (a trie of plain strings, which `re` scans fast), plus the patterns whose literals are not
+    known."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
-        alternatives: set[str] = set()
+        literals: set[str] = set()
+        unknown: set[str] = set()
         for pattern in patterns:
-            literals = required_literals(pattern)
-            if literals:
-                alternatives.update(re.escape(literal) for literal in literals)
+            found = required_literals(pattern)
+            if found:
+                literals.update(found)
             else:
-                alternatives.add(f"(?:{pattern})")
-        self._any = re.compile("|".join(sorted(alternatives))) if alternatives else None
+                unknown.add(f"(?:{pattern})")
+        alternatives = sorted(unknown) + ([trie_regex(literals)] if literals else [])
+        self._any = re.compile("|".join(alternatives)) if alternatives else None
 
     def may_match(self, line: str) -> bool:
         return self._any is not None and self._any.search(line) is not None
