@@ -18,6 +18,7 @@ from harness.errors import UsageError
 from harness.masking import Masker
 from harness.results import CachedFrom, CellResult, RunRecord, RunStore, load_run, run_folders
 from harness.runner import PreparedCell, Repeats, WatchRules
+from harness.signatures import ready_fingerprint
 
 
 def cache_key(
@@ -35,7 +36,11 @@ def cache_key(
         "images": ids,
         "compose": masker.compose(prepared.compose_text),
         "signatures": rules.signatures.fingerprint(),
-        "ready": [list(rules.ready_patterns), rules.http.model_dump() if rules.http else None, rules.ready_exit_code],
+        "ready": [
+            ready_fingerprint(rules.ready_patterns),
+            rules.http.model_dump() if rules.http else None,
+            rules.ready_exit_code,
+        ],
         "timeout": rules.timeout,
         "settle": rules.settle,
         "repeats": asdict(repeats),

@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 from harness.errors import ExitCode, HarnessError, LogFileError, UsageError
 from harness.matrix import Cell, Matrix, expand, load_matrix, matrix_json_schema
 from harness.results import write_atomic
-from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, UNKNOWN, Ruleset
+from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, UNKNOWN, ReadyPattern, Ruleset
 from harness.units import parse_duration
 
 err = Console(stderr=True, soft_wrap=True)
@@ -333,7 +333,7 @@ def classify(
     if output_format not in ("text", "json"):
         raise UsageError(f"--format {output_format}: expected text or json")
     signatures: Ruleset = BUILTIN_RULES
-    ready: list[str] | None = None
+    ready: list[str | ReadyPattern] | None = None
     if matrix_path is not None:
         rules = watch_rules(load_matrix(matrix_path))
         signatures, ready = rules.signatures, list(rules.ready_patterns)

@@ -35,6 +35,7 @@ from harness.signatures import (
     TIMEOUT,
     LogClassifier,
     MetricCollector,
+    ReadyPattern,
     Ruleset,
     builtin_ready_patterns,
     merge_signatures,
@@ -52,7 +53,7 @@ class WatchRules:
     timeout: float
     settle: float
     signatures: Ruleset
-    ready_patterns: tuple[str, ...]
+    ready_patterns: tuple[str | ReadyPattern, ...]
     http: HttpProbe | None = None
     ready_exit_code: int | None = None
     probe_interval: float = 1.0
@@ -69,7 +70,7 @@ def watch_rules(matrix: Matrix) -> WatchRules:
     signatures = merge_signatures((s.name, s.patterns, s.rank) for s in spec.signatures)
     ready = spec.ready
     if ready is None:
-        patterns: tuple[str, ...] = tuple(builtin_ready_patterns())
+        patterns: tuple[str | ReadyPattern, ...] = tuple(builtin_ready_patterns())
     else:
         patterns = (ready.log,) if ready.log else ()
     return WatchRules(

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.judge.families import Family, amd, collectives, cuda, huggingface, intel, servers, system, torch, xla
+from harness.judge.families.ready import BUILTIN_READY, ReadyPattern
 from harness.outcomes import CRASHED, ERROR, NOT_RUN, RANK, READY, TIMEOUT, UNKNOWN, WRAPPERS
 
-__all__ = ["CRASHED", "ERROR", "NOT_RUN", "READY", "TIMEOUT", "UNKNOWN"]
+__all__ = ["CRASHED", "ERROR", "NOT_RUN", "READY", "TIMEOUT", "UNKNOWN", "ReadyPattern"]
 
 BUILTIN_FAMILIES: tuple[Family, ...] = (
     *cuda.FAMILIES,
@@ -58,13 +59,6 @@ class Signature:
         return tuple(p.regex for p in self.patterns)
 
 
-@dataclass(frozen=True)
-class ReadyPattern:
-    server: str
-    pattern: str
-    source: str
-
-
 def _phrase_signatures(families: Sequence[Family]) -> tuple[Signature, ...]:
     grouped: dict[str, list[Pattern]] = {}
     for family in families:
@@ -79,14 +73,6 @@ def _phrase_signatures(families: Sequence[Family]) -> tuple[Signature, ...]:
 
 BUILTIN_SIGNATURES: tuple[Signature, ...] = _phrase_signatures(BUILTIN_FAMILIES)
 """The phrase rules of the built-in families, one signature per outcome."""
-
-BUILTIN_READY: tuple[ReadyPattern, ...] = (
-    ReadyPattern("vLLM / uvicorn", r"Application startup complete", "uvicorn lifespan, printed by every vLLM"),
-    ReadyPattern("vLLM / uvicorn", r"Uvicorn running on https?://", "uvicorn server startup"),
-    ReadyPattern("SGLang", r"The server is fired up and ready to roll", "sglang/srt/entrypoints/http_server.py"),
-    ReadyPattern("TGI", r"text_generation_router.*\bConnected\s*$", "TGI router/src/server.rs"),
-    ReadyPattern("Ollama", r"Listening on \S+ \(version", "ollama server/routes.go"),
-)
 
 
 @dataclass(frozen=True)
@@ -296,13 +282,17 @@ class LogClassifier:
     `explain`, every line any rule matched."""
 
     def __init__(
-        self, rules: Ruleset | Sequence[Signature], ready_patterns: Sequence[str], explain: bool = False
+        self, rules: Ruleset | Sequence[Signature], ready_patterns: Sequence[str | ReadyPattern], explain: bool = False
     ) -> None:
         ruleset = rules if isinstance(rules, Ruleset) else Ruleset(tuple(rules))
         self._ruleset = ruleset
         self._rules = compile_rules(ruleset)
-        self._prefilter = _Prefilter([rule.regex for rule in self._rules] + list(ready_patterns))
-        self._ready = [re.compile(p) for p in ready_patterns]
+        self._prefilter = _Prefilter(
+            [rule.regex for rule in self._rules] + [_as_ready(p).pattern for p in ready_patterns]
+        )
+        self._ready = [_as_ready(p) for p in ready_patterns]
+        self._conditions = {c: re.compile(c) for r in self._ready for c in (r.after, r.not_after) if c}
+        self._seen: set[str] = set()
         self.line_no = 0
         self.failure: Match | None = None
         self.ready: Match | None = None
@@ -320,6 +310,11 @@ class LogClassifier:
     def feed(self, line: str) -> Match | None:
         """Classify one line; returns the match it produced, if any."""
         self.line_no += 1
+        if "\x1b" in line:
+            line = ANSI_ESCAPE.sub("", line)
+        for condition, regex in self._conditions.items():
+            if condition not in self._seen and regex.search(line):
+                self._seen.add(condition)
         if not self._prefilter.may_match(line):
             return None
         text = line.rstrip("\r\n")
@@ -332,16 +327,49 @@ class LogClassifier:
         if best is not None and (self.failure is None or best.rank < self.failure.rank):
             self.failure = best
             return best
-        if best is None and self.ready is None and any(p.search(text) for p in self._ready):
+        if best is None and self.ready is None and any(self._ready_line(r, text) for r in self._ready):
             self.ready = Match(READY, -1, self.line_no, text, "ready", "ready line")
             if self.explained is not None:
                 self.explained.append(self.ready)
             return self.ready
         return None
 
+    def _ready_line(self, ready: _Ready, text: str) -> bool:
+        if ready.after is not None and ready.after not in self._seen:
+            return False
+        if ready.not_after is not None and ready.not_after in self._seen:
+            return False
+        return ready.compiled.search(text) is not None
 
-def builtin_ready_patterns() -> list[str]:
-    return [r.pattern for r in BUILTIN_READY]
+
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+"""Colour codes: newer vLLM colours its line prefixes."""
+
+
+@dataclass(frozen=True)
+class _Ready:
+    pattern: str
+    after: str | None = None
+    not_after: str | None = None
+    compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", re.compile(self.pattern))
+
+
+def _as_ready(pattern: str | ReadyPattern) -> _Ready:
+    if isinstance(pattern, ReadyPattern):
+        return _Ready(pattern.pattern, pattern.after, pattern.not_after)
+    return _Ready(pattern)
+
+
+def ready_fingerprint(patterns: Sequence[str | ReadyPattern]) -> list[Any]:
+    """Ready rules as data for result-cache keys."""
+    return [[r.pattern, r.after, r.not_after] for r in map(_as_ready, patterns)]
+
+
+def builtin_ready_patterns() -> list[ReadyPattern]:
+    return list(BUILTIN_READY)
 
 
 @dataclass(frozen=True)
@@ -378,7 +406,7 @@ def explain_winner(outcome: str, matches: Sequence[Match]) -> str:
 def judge_lines(
     lines: Iterable[str],
     signatures: Ruleset | Sequence[Signature] = BUILTIN_RULES,
-    ready_patterns: Sequence[str] | None = None,
+    ready_patterns: Sequence[str | ReadyPattern] | None = None,
     explain: bool = False,
 ) -> Verdict:
     """Verdict of a whole saved log: the most specific failure, else ready, else unknown."""
@@ -399,7 +427,7 @@ def judge_lines(
 def classify_lines(
     lines: Iterable[str],
     signatures: Ruleset | Sequence[Signature] = BUILTIN_RULES,
-    ready_patterns: Sequence[str] | None = None,
+    ready_patterns: Sequence[str | ReadyPattern] | None = None,
 ) -> tuple[str, Match | None]:
     """Verdict of a whole saved log: the most specific failure, else ready, else unknown."""
     verdict = judge_lines(lines, signatures, ready_patterns)

@@ -1,0 +1,110 @@
+"""The lines servers print once they serve, release by release, and the lookalikes they print while
+still loading. A ready line may need an earlier line (`after`) or be void after another (`not_after`):
+SGLang prints uvicorn's lines before its warm-up request, llama.cpp's 2024 builds announced the
+listener before loading the model. Sources: each server's source history and issue threads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SGLANG_MARKER = r"\bServerArgs\(|^\[[\d\- :.]+ TP\d+\] |sglang[./]srt"
+"""Lines only SGLang prints while it starts (its server_args dump, per-rank `[... TP0]` lines)."""
+
+
+@dataclass(frozen=True)
+class ReadyPattern:
+    server: str
+    pattern: str
+    source: str
+    versions: str = ""
+    after: str | None = None
+    """Counts only once a line matching this was seen."""
+    not_after: str | None = None
+    """Does not count once a line matching this was seen."""
+    example: str = ""
+
+
+BUILTIN_READY: tuple[ReadyPattern, ...] = (
+    ReadyPattern(
+        "vLLM, LMDeploy, trtllm-serve, uvicorn apps",
+        r"Application startup complete",
+        "uvicorn lifespan (uvicorn/lifespan/on.py); vLLM builds its engine before uvicorn starts",
+        "vLLM 0.4 to 2026, uvicorn 0.10 to 0.35",
+        not_after=SGLANG_MARKER,
+        example="(APIServer pid=1) INFO:     Application startup complete.",
+    ),
+    ReadyPattern(
+        "uvicorn apps (vLLM up to 0.7, LMDeploy, Xinference)",
+        r"Uvicorn running on (?:https?://\S+|unix socket \S+|socket \S+) \(Press CTRL\+C to quit\)",
+        "uvicorn/server.py; a --reload parent prints it before any worker imports the app",
+        "uvicorn, vLLM 0.4 to ~0.7",
+        after=r"Started server process",
+        not_after=SGLANG_MARKER,
+        example="INFO:     Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)",
+    ),
+    ReadyPattern(
+        "SGLang",
+        r"The server is fired up and ready to roll",
+        "sglang/srt/entrypoints/http_server.py, after the warm-up request",
+        "2024 to 2026",
+        example="[2025-01-01 12:00:00] The server is fired up and ready to roll!",
+    ),
+    ReadyPattern(
+        "TGI",
+        r"\btext_generation_router(?:::server)?: router/src/(?:main|server)\.rs:\d+: Connected\s*$"
+        r'|"message"\s*:\s*"Connected".*"target"\s*:\s*"text_generation_router',
+        "text-generation-inference router/src/server.rs (main.rs before 2.1)",
+        "v0.2 to v3.3",
+        example="2024-10-01T12:00:00.000000Z  INFO text_generation_router::server: router/src/server.rs:2387: Connected",
+    ),
+    ReadyPattern(
+        "text-embeddings-inference",
+        r"\btext_embeddings_router(?:::(?:http|grpc)::server)?: router/src/[\w/]+\.rs:\d+: Ready\s*$"
+        r'|"message"\s*:\s*"Ready".*"target"\s*:\s*"text_embeddings_router',
+        "text-embeddings-inference router/src/http/server.rs",
+        "v0.2 to v1.9",
+        example="2025-01-04T20:38:32.189098Z  INFO text_embeddings_router::http::server: router/src/http/server.rs:1813: Ready",
+    ),
+    ReadyPattern(
+        "Ollama",
+        r"Listening on (?:\[[0-9A-Fa-f:.%\w]*\]|[\w.\-]+):\d+ \(version [^)\s]+\)",
+        "ollama server/routes.go Serve",
+        "v0.1 to v0.33",
+        example='time=2024-08-07T12:00:00.000Z level=INFO source=routes.go:1153 msg="Listening on 127.0.0.1:11434 (version 0.3.4)"',
+    ),
+    ReadyPattern(
+        "llama.cpp server",
+        r"(?<!router )(?<!HTTP )\bserver is listening on (?:(?:https?|unix)://)?\S+",
+        "llama.cpp tools/server/server.cpp (examples/server before 2025)",
+        "Sep 2024 to 2026",
+        example="main: server is listening on http://127.0.0.1:8080 - starting the main loop",
+    ),
+    ReadyPattern(
+        "llama.cpp server (2023-2024)",
+        r'"msg":"HTTP server listening"|llama server listening at https?://\S+',
+        "llama.cpp examples/server/server.cpp; some builds printed it before loading the model",
+        "mid-2023 to Sep 2024",
+        after=r'"msg":"model loaded"|llama_new_context_with_model|Available slots:',
+        example='{"tid":"1","timestamp":1711270965,"level":"INFO","function":"main","line":3524,"msg":"HTTP server listening","port":"8080"}',
+    ),
+    ReadyPattern(
+        "Triton Inference Server",
+        r'"?Started (?:HTTPService|GRPCInferenceService) at \S+?"?\s*$',
+        "triton-inference-server/server src/http_server.cc, grpc_server.cc",
+        "v2.0 to v2.71",
+        example='I0723 14:09:35.070413 1 http_server.cc:4692] "Started HTTPService at 0.0.0.0:8000"',
+    ),
+    ReadyPattern(
+        "TensorRT-LLM trtllm-serve (gRPC)",
+        r"TensorRT-LLM gRPC server started on \S+",
+        "TensorRT-LLM tensorrt_llm/serve grpc server",
+        "2025 to 2026",
+    ),
+    ReadyPattern(
+        "hypercorn",
+        r"Running on (?:https?://\S+|\S+ over (?:https?|quic)) (?:\(QUIC\) )?\(CTRL \+ C to quit\)",
+        "hypercorn/asyncio/run.py",
+        "0.11 to 0.18",
+        example="Running on http://0.0.0.0:8000 (CTRL + C to quit)",
+    ),
+)
