@@ -87,3 +87,13 @@ def test_every_phrase_example_is_a_line_it_matches() -> None:
                     phrase.outcome,
                     *(o for o in RANK if RANK[o] < RANK[phrase.outcome]),
                 )
+
+
+def test_the_readme_tables_are_generated_from_the_families() -> None:
+    from pathlib import Path
+
+    from harness.judge.tables import family_table, outcome_table, ready_table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for table in (outcome_table(), family_table(), ready_table()):
+        assert table in readme

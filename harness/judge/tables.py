@@ -1,0 +1,52 @@
+"""The README's tables of what the classifier knows, generated from the families (a test keeps the
+README equal to them)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from harness.judge.families.ready import BUILTIN_READY
+from harness.outcomes import RANK, WRAPPERS
+from harness.signatures import BUILTIN_FAMILIES
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def outcome_table() -> str:
+    """One row per failure outcome: its rank, whether it is a wrapper, and which families say it."""
+    rows = ["| outcome | rank | kind | said by |", "|---|---|---|---|"]
+    for outcome, rank in sorted(RANK.items(), key=lambda item: item[1]):
+        families = [
+            f.runtime
+            for f in BUILTIN_FAMILIES
+            if any(c.outcome == outcome for c in f.codes) or any(p.outcome == outcome for p in f.phrases)
+        ]
+        kind = "wrapper" if outcome in WRAPPERS else "cause"
+        rows.append(f"| `{outcome}` | {rank} | {kind} | {', '.join(families)} |")
+    return "\n".join(rows) + "\n"
+
+
+def family_table() -> str:
+    """One row per family: where its table comes from and how many of its values map to each outcome."""
+    rows = ["| family | from | values (outcome: count) | phrases |", "|---|---|---|---|"]
+    for family in BUILTIN_FAMILIES:
+        counts = Counter(c.outcome or "none" for c in family.codes)
+        values = ", ".join(f"{name} {n}" for name, n in sorted(counts.items())) if family.codes else "-"
+        rows.append(f"| `{family.runtime}` | {_cell(family.source[:160])} | {values} | {len(family.phrases)} |")
+    return "\n".join(rows) + "\n"
+
+
+def ready_table() -> str:
+    rows = ["| server | ready line (regex) | versions | condition |", "|---|---|---|---|"]
+    for ready in BUILTIN_READY:
+        condition = []
+        if ready.after:
+            condition.append(f"after `{_cell(ready.after)}`")
+        if ready.not_after:
+            condition.append(f"not after `{_cell(ready.not_after)}`")
+        rows.append(
+            f"| {ready.server} | `{_cell(ready.pattern)}` | {ready.versions or '-'} | {'; '.join(condition) or '-'} |"
+        )
+    return "\n".join(rows) + "\n"
