@@ -12,6 +12,7 @@ NCCL = Family(
     source="NVIDIA/nccl src/nccl.h.in and src/init.cc ncclGetErrorString @ 5067397c (NCCL 2.30.7); older strings from f93fe9bf (2.3.5) and its WARN wordings (src/include/checks.h, misc/socket.cc, alloc.h)",
     names="(?<![A-Za-z0-9_])(nccl(?:Success|UnhandledCudaError|SystemError|InternalError|InvalidArgument|InvalidUsage|RemoteError|InProgress|Timeout))(?![A-Za-z0-9_])",
     forms=(
+        r"NCCL INFO \S+:\d+ -> (?P<number>[1-8])\b",
         "NCCL error in: \\S+, (?P<text>[^,\\n]+)",
         "NCCL Error \\d+: (?P<text>[^\\n]+)",
     ),

@@ -7,7 +7,7 @@ still shows them among the error-looking lines. Image/driver/architecture mismat
 
 from __future__ import annotations
 
-from harness.judge.families import Code, Family
+from harness.judge.families import Code, Family, Phrase
 from harness.outcomes import COMM_ERROR, CONFIG_ERROR, DEVICE_LOST, NO_DEVICE, OOM
 
 CUDA_RUNTIME = Family(
@@ -16,8 +16,17 @@ CUDA_RUNTIME = Family(
     names="(?<![A-Za-z0-9_])(cuda(?:Error[A-Za-z]+|Success))(?![A-Za-z0-9_])",
     forms=(
         "CUDA error: (?P<text>[^\\n]+)",
+        "failed to initialize CUDA: (?P<text>[^\\n]+)",
+        "\\bcuda[A-Z]\\w+ failed: (?P<text>[^\\n]+)",
         "Cuda failure '(?P<text>[^']+)'",
         "CUDA Runtime Error: (?P<text>[^\\n]+)",
+    ),
+    phrases=(
+        Phrase(
+            r"Starting GPU coredump generation",
+            DEVICE_LOST,
+            "CUDA driver: a GPU coredump is written when a kernel raised a device exception (CUDA_ENABLE_COREDUMP_ON_EXCEPTION)",
+        ),
     ),
     codes=(
         Code("cudaSuccess", None, string="no error", number=0),

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from harness.judge.families import Code, Family, Phrase
-from harness.outcomes import MODEL_ACCESS
+from harness.outcomes import CONFIG_ERROR, MODEL_ACCESS
 
 HUB = Family(
     runtime="huggingface_hub",
@@ -185,7 +185,12 @@ TRANSFORMERS = Family(
     source="transformers 4.57.1 (PyPI wheel) and transformers 5.24.0 (PyPI wheel), files transformers/utils/hub.py (cached_files), configuration_utils.py, modeling_utils.py, tokenization_utils_base.py, models/auto/configuration_auto.py; older wording from huggingface/transformers src/transformers/utils/hub.py at commit d8cb2e01f4fa36ac328283192a86b7259e567954 (~4.2x)",
     phrases=(
         Phrase(
-            r"is not a local folder and is not a valid model identifier",
+            r"does not recognize this architecture|Unrecognized model in \S+\. Should have a `model_type`",
+            CONFIG_ERROR,
+            "transformers models/auto/configuration_auto.py (the model is newer than the library)",
+        ),
+        Phrase(
+            r"is not a local folder and is not a",
             MODEL_ACCESS,
             "transformers utils/hub.py cached_files (4.x and 5.x)",
         ),

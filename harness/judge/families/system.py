@@ -1,7 +1,8 @@
 """What the kernel, the GPU drivers and the C library say: errno as Python prints it, NVIDIA's Xid
 reports.
 
-Of the errno values only three are verdicts: a port in use, memory exhausted, no such device. Network
+Of the errno values four are verdicts: a port in use, an address the host does not have, memory
+exhausted, no such device. Network
 errors in a serving log mostly come from HTTP clients (model downloads, probes), not from the
 collectives, so they are deliberately none; the collectives' own families name their failures.
 """
@@ -9,13 +10,13 @@ collectives, so they are deliberately none; the collectives' own families name t
 from __future__ import annotations
 
 from harness.judge.families import Code, Family, Phrase
-from harness.outcomes import DEVICE_LOST, NO_DEVICE, OOM, PORT_IN_USE
+from harness.outcomes import CONFIG_ERROR, DEVICE_LOST, NO_DEVICE, OOM, PORT_IN_USE
 
 ERRNO = Family(
     runtime="errno",
     source="Linux include/uapi/asm-generic/errno-base.h and errno.h; strings of glibc strerror, as Python prints "
     "them ('[Errno 98] Address already in use')",
-    names=r"(?<![A-Za-z0-9_])(EADDRINUSE|ENOMEM|ENODEV)(?![A-Za-z0-9_])",
+    names=r"(?<![A-Za-z0-9_])(EADDRINUSE|EADDRNOTAVAIL|ENOMEM|ENODEV)(?![A-Za-z0-9_])",
     forms=(r"\[Errno (?P<number>\d+)\]",),
     codes=(
         Code("EPERM", None, string="Operation not permitted", number=1),
@@ -44,7 +45,7 @@ ERRNO = Family(
             number=98,
             evidence="https://github.com/Juniper/contrail-charms/issues/107: [ERROR]: Unable to open HTTP Port 5921, [Errno 98] Address already in use: ('0.0.0.0', 5921)",
         ),
-        Code("EADDRNOTAVAIL", None, string="Cannot assign requested address", number=99),
+        Code("EADDRNOTAVAIL", CONFIG_ERROR, string="Cannot assign requested address", number=99),
         Code("ENETDOWN", None, string="Network is down", number=100),
         Code("ENETUNREACH", None, string="Network is unreachable", number=101),
         Code("ECONNABORTED", None, string="Software caused connection abort", number=103),
@@ -79,13 +80,19 @@ NVIDIA_DRIVER = Family(
     runtime="nvidia_driver",
     source="NVIDIA kernel driver (NVRM) messages; the Xid catalogue of NVIDIA's Xid documentation",
     phrases=(
+        Phrase(r"nvidia-container-cli: (?:initialization|detection) error", NO_DEVICE, "NVIDIA container toolkit hook"),
+        Phrase(
+            r"amdgpu: \[(?:gfxhub|mmhub)\] page fault|amdgpu: GPU reset|amdgpu: ring \S+ timeout",
+            DEVICE_LOST,
+            "Linux amdgpu driver (gmc_v*_process_interrupt, amdgpu_job_timedout)",
+        ),
         Phrase(
             r"NVRM: Xid \(",
             DEVICE_LOST,
             "NVIDIA kernel driver Xid report",
             example="NVRM: Xid (PCI:0000:3b:00): 79, pid=1234, GPU has fallen off the bus.",
         ),
-        Phrase(r"GPU has fallen off the bus", DEVICE_LOST, "NVIDIA kernel driver, Xid 79"),
+        Phrase(r"fallen off the bus", DEVICE_LOST, "NVIDIA kernel driver, Xid 79 (the message may wrap over lines)"),
         Phrase(
             r"Failed to initialize NVML: Driver/library version mismatch",
             NO_DEVICE,

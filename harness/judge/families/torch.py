@@ -4,13 +4,22 @@ torch/cuda/__init__.py _lazy_init, torch.distributed, IPEX), as they print in tr
 from __future__ import annotations
 
 from harness.judge.families import Family, Phrase, word
-from harness.outcomes import COMM_ERROR, CONFIG_ERROR, NO_DEVICE, OOM, PORT_IN_USE
+from harness.outcomes import COMM_ERROR, CONFIG_ERROR, DEVICE_LOST, NO_DEVICE, OOM, PORT_IN_USE
 
 TORCH = Family(
     runtime="torch",
     source="pytorch/pytorch: torch/csrc/Exceptions.cpp, c10/cuda/CUDACachingAllocator.cpp, c10/xpu/XPUCachingAllocator.cpp, "
     "torch/cuda/__init__.py, torch/distributed (DistError classes), ProcessGroupNCCL.cpp, TCPStore/socket.cpp",
     phrases=(
+        Phrase(
+            r"\.cu:\d+: .*Assertion `.+` failed",
+            DEVICE_LOST,
+            "CUDA device-side assertion (aten/src/ATen/native/cuda); the context is unusable after it",
+        ),
+        Phrase(
+            r"Unexpected error from cudaGetDeviceCount\(\)", NO_DEVICE, "c10/cuda/CUDAFunctions.cpp device_count_impl"
+        ),
+        Phrase(r"\[c10d\] waitForInput: .*timed out after \d+ms", COMM_ERROR, "torch/csrc/distributed/c10d/socket.cpp"),
         Phrase(
             word("OutOfMemoryError"),
             OOM,

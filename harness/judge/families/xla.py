@@ -48,6 +48,11 @@ XLA = Family(
         Code("UNAUTHENTICATED", None, string="absl::StatusCodeToString -> 'UNAUTHENTICATED'", number=16),
     ),
     phrases=(
+        Phrase(
+            r"Allocator ran out of memory trying to allocate|\bOOM when allocating tensor|ResourceExhaustedError",
+            OOM,
+            "TensorFlow and Intel Extension for TensorFlow BFC allocator (the XLA/TensorFlow lineage)",
+        ),
         Phrase(r"Unable to initialize backend '(?:cuda|gpu|rocm|tpu)'", NO_DEVICE, "jax/_src/xla_bridge.py backends()"),
         Phrase(r"CUDA backend failed to initialize", NO_DEVICE, "jax/_src/xla_bridge.py"),
         Phrase(r"No GPU/TPU found, falling back to CPU", NO_DEVICE, "older jax/_src/xla_bridge.py"),
