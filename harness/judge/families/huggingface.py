@@ -167,6 +167,16 @@ HUB = Family(
     ),
     phrases=(
         Phrase(
+            r"403 Client Error|Access to model \S+ is restricted",
+            MODEL_ACCESS,
+            "huggingface_hub hf_raise_for_status (gated or private repository)",
+        ),
+        Phrase(
+            r"HTTPSConnectionPool\(host='(?:huggingface\.co|hf\.co|cdn-lfs\S*\.hf\.co)'|Connection error, and we cannot find the requested files in the disk cache",
+            MODEL_ACCESS,
+            "requests/urllib3 through huggingface_hub and older transformers (the hub cannot be reached)",
+        ),
+        Phrase(
             r"Cannot access gated repo|Repository Not Found for url",
             MODEL_ACCESS,
             "huggingface_hub utils/_http.py hf_raise_for_status",

@@ -137,6 +137,13 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="srv  log_server_r: done request: POST /v1/chat/completions 192.168.1.147 200",
     ),
     ReadyPattern(
+        "gradio apps (text-generation-webui, Stable Diffusion web UIs)",
+        r"Running on local URL:\s+https?://\S+",
+        "gradio blocks.py launch",
+        "gradio 3 to 5",
+        example="Running on local URL:  http://127.0.0.1:7860",
+    ),
+    ReadyPattern(
         "hypercorn",
         r"Running on (?:https?://\S+|\S+ over (?:https?|quic)) (?:\(QUIC\) )?\(CTRL \+ C to quit\)",
         "hypercorn/asyncio/run.py",

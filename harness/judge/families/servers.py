@@ -21,6 +21,26 @@ VLLM = Family(
     source="vllm-project/vllm: v1/core/kv_cache_utils.py, config/, worker/, v1/engine/, v1/executor/multiproc_executor.py",
     phrases=(
         Phrase(
+            r"Model architectures? \[.*\] (?:are|is) not supported",
+            CONFIG_ERROR,
+            "vLLM model_executor/models/registry.py (the image's vLLM does not know the model)",
+        ),
+        Phrase(
+            r"max_num_batched_tokens \(\d+\) is smaller than max_model_len",
+            CONFIG_ERROR,
+            "vLLM SchedulerConfig.verify_args",
+        ),
+        Phrase(
+            r"Quantization method specified in the model config \(\S+\) does not match",
+            CONFIG_ERROR,
+            "vLLM ModelConfig._verify_quantization",
+        ),
+        Phrase(
+            r"--enable-auto-tool-choice.* requires --tool-call-parser|is not a valid tool call parser|Invalid (?:tool|reasoning) parser",
+            CONFIG_ERROR,
+            "vLLM serve argument checks",
+        ),
+        Phrase(
             r"To serve at least one request with the models?'s? max seq len",
             KV_CACHE_INSUFFICIENT,
             "vLLM v1/core/kv_cache_utils.py check_enough_kv_cache_memory (intel/llm-scaler#424)",

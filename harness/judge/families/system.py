@@ -68,6 +68,24 @@ ERRNO = Family(
     ),
     phrases=(
         Phrase(
+            r"Only one usage of each socket address|WinError 10048|\[Errno 10048\]",
+            PORT_IN_USE,
+            "Windows WSAEADDRINUSE (10048), as Python and Go print it",
+        ),
+        Phrase(
+            r"port is already allocated",
+            PORT_IN_USE,
+            "Docker engine: 'Bind for 0.0.0.0:PORT failed: port is already allocated'",
+        ),
+        Phrase(
+            r"\bCannot allocate memory\b|\bstd::bad_alloc\b|^MemoryError\b|\bMemoryError: ",
+            OOM,
+            "glibc ENOMEM strerror, C++ std::bad_alloc, Python MemoryError",
+        ),
+        Phrase(
+            r"Out of memory: Kill(?:ed)? process|invoked oom-killer|oom-kill:", OOM, "Linux OOM killer (mm/oom_kill.c)"
+        ),
+        Phrase(
             r"[Aa]ddress already in use",
             PORT_IN_USE,
             "uvicorn '[Errno 98] error while attempting to bind on address'",
@@ -80,6 +98,19 @@ NVIDIA_DRIVER = Family(
     runtime="nvidia_driver",
     source="NVIDIA kernel driver (NVRM) messages; the Xid catalogue of NVIDIA's Xid documentation",
     phrases=(
+        Phrase(
+            r"could not select device driver \S* with capabilities: \[\[gpu\]\]|unknown or invalid runtime name: nvidia",
+            NO_DEVICE,
+            "Docker engine without the NVIDIA container toolkit (daemon/devices.go)",
+        ),
+        Phrase(
+            r"NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver", NO_DEVICE, "nvidia-smi"
+        ),
+        Phrase(
+            r"CUDA driver version is insufficient for CUDA runtime version",
+            NO_DEVICE,
+            "cudaErrorInsufficientDriver as printed without its prefix",
+        ),
         Phrase(r"nvidia-container-cli: (?:initialization|detection) error", NO_DEVICE, "NVIDIA container toolkit hook"),
         Phrase(
             r"amdgpu: \[(?:gfxhub|mmhub)\] page fault|amdgpu: GPU reset|amdgpu: ring \S+ timeout",

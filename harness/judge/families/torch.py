@@ -12,6 +12,16 @@ TORCH = Family(
     "torch/cuda/__init__.py, torch/distributed (DistError classes), ProcessGroupNCCL.cpp, TCPStore/socket.cpp",
     phrases=(
         Phrase(
+            r"\[c10d\] The client socket has failed to connect to|RendezvousTimeoutError|RendezvousConnectionError|NCCL communicator was aborted",
+            COMM_ERROR,
+            "torch.distributed c10d socket.cpp, elastic rendezvous, ProcessGroupNCCL",
+        ),
+        Phrase(
+            r"No XPU devices are available|XPU device count is zero",
+            NO_DEVICE,
+            "torch/xpu/__init__.py _lazy_init",
+        ),
+        Phrase(
             r"\.cu:\d+: .*Assertion `.+` failed",
             DEVICE_LOST,
             "CUDA device-side assertion (aten/src/ATen/native/cuda); the context is unusable after it",
