@@ -85,9 +85,6 @@ class Ruleset:
     families: tuple[Family, ...] = BUILTIN_FAMILIES
     redefined: frozenset[str] = frozenset()
 
-    def __iter__(self) -> Iterator[Signature]:
-        return iter(self.signatures)
-
     def rank(self, outcome: str) -> int:
         found = next((sig.rank for sig in self.signatures if sig.name == outcome), None)
         return RANK.get(outcome, 0) if found is None else found

@@ -305,12 +305,14 @@ def test_matrix_signatures_add_and_override_builtins() -> None:
     merged = merge_signatures(
         [("xccl_addr_window", [r"addr_window check failed"], None), ("oom", [r"OOMKilled"], None)]
     )
-    names = [s.name for s in merged]
+    names = [s.name for s in merged.signatures]
     assert names[0] == "xccl_addr_window"
-    oom = next(s for s in merged if s.name == "oom")
+    oom = next(s for s in merged.signatures if s.name == "oom")
     assert oom.regexes == ("OOMKilled",) and oom.rank == 20
     assert classify_lines(["[XCCL][init.cpp:1227] host addr_window check failed"], merged)[0] == "xccl_addr_window"
     assert classify_lines(["torch.OutOfMemoryError: CUDA out of memory"], merged)[0] == UNKNOWN
+    assert classify_lines(["RuntimeError: CUDA error: out of memory"], merged)[0] == UNKNOWN  # table look-ups too
+    assert classify_lines(["RuntimeError: CUDA error: out of memory"])[0] == "oom"
 
 
 ALL_PATTERNS = [p for sig in BUILTIN_SIGNATURES for p in sig.regexes] + [r.pattern for r in builtin_ready_patterns()]
