@@ -583,7 +583,7 @@ same names, other numbers."""
 
 CUDA_RUNTIME_LEGACY = Family(
     runtime="cuda_runtime_legacy",
-    source="Devdevdavid/Galaxeirb include/driver_types.h (CUDART_VERSION 5000) for codes 0-71 and 0x7f; codes 72-79 (CUDA 6.x-10.0) from a copied header enum found via find_string (\"cudaErrorHardwareStackError           =     72\"); confirmed by real logs '(77) : an illegal memory access', '(74 vs. 0) misaligned address'. (numbering before CUDA 10.1)",
+    source="Devdevdavid/Galaxeirb include/driver_types.h (CUDART_VERSION 5000) for codes 0-71 and 0x7f; codes 72-79 (CUDA 6.x-10.0) from a copied header enum (cudaErrorHardwareStackError = 72); confirmed by real logs '(77) : an illegal memory access', '(74 vs. 0) misaligned address'. (numbering before CUDA 10.1)",
     forms=(r"cuda runtime error \((?P<number>\d+)\)",),
     codes=tuple(
         replace(code, number=number)

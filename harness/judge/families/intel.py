@@ -690,7 +690,7 @@ UNIFIED_RUNTIME = Family(
 
 SYCL_PI = Family(
     runtime="sycl_pi",
-    source="intel/llvm sycl/include/sycl/detail/pi_error.def (index commit 29f6beeeb5c3e4fe3d9f2adfff896439427324da; PI removed when SYCL moved to UR in 2024-2025) (before the Unified Runtime: 'Native API failed. Native API returns: <n> (<name>)')",
+    source="intel/llvm sycl/include/sycl/detail/pi_error.def (commit 29f6beeeb5c3e4fe3d9f2adfff896439427324da; PI removed when SYCL moved to UR in 2024-2025) (before the Unified Runtime: 'Native API failed. Native API returns: <n> (<name>)')",
     names="(?<![A-Za-z0-9_])(PI_ERROR_[A-Z0-9_]+)(?![A-Za-z0-9_])",
     codes=(
         Code("PI_SUCCESS", None, number=0),
