@@ -19,6 +19,7 @@ CUDA_RUNTIME = Family(
     forms=(
         "CUDA error: (?P<text>[^\\n]+)",
         "failed to initialize CUDA: (?P<text>[^\\n]+)",
+        "CUDA failed with error (?P<text>[^\\n]+)",
         "\\bcuda[A-Z]\\w+ failed: (?P<text>[^\\n]+)",
         "Cuda failure '(?P<text>[^']+)'",
         "CUDA Runtime Error: (?P<text>[^\\n]+)",

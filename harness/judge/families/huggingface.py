@@ -211,7 +211,7 @@ TRANSFORMERS = Family(
             "transformers utils/hub.py (network down or HF_HUB_OFFLINE with an empty cache)",
         ),
         Phrase(
-            r"does not appear to have (?:a file|files) named",
+            r"does not appear to have (?:a fil|files)",
             MODEL_ACCESS,
             "transformers modeling_utils / configuration_utils (4.x)",
             example="OSError: /llm/models/Qwen3-14B does not appear to have a file named config.json.",

@@ -134,7 +134,11 @@ TGI = Family(
         Phrase(r"Method Warmup encountered an error", ENGINE_FAILED, "TGI launcher"),
         Phrase(r"text_generation_router\S*: .*Server error:", ENGINE_FAILED, "TGI router client (the shard is gone)"),
         Phrase(r"Not enough memory to handle \d+ prefill tokens", OOM, "TGI flash_causal_lm.py warmup"),
-        Phrase(r"error: unexpected argument '", CONFIG_ERROR, "clap, the TGI launcher's argument parser"),
+        Phrase(
+            r"error: (?:unexpected argument|invalid value|unrecognized subcommand) '|error: the following required arguments were not provided",
+            CONFIG_ERROR,
+            "clap, the argument parser of the TGI and TEI launchers",
+        ),
     ),
 )
 
