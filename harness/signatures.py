@@ -284,11 +284,11 @@ class LogClassifier:
         ruleset = rules if isinstance(rules, Ruleset) else Ruleset(tuple(rules))
         self._ruleset = ruleset
         self._rules = compile_rules(ruleset)
-        self._prefilter = _Prefilter(
-            [rule.regex for rule in self._rules] + [_as_ready(p).pattern for p in ready_patterns]
-        )
         self._ready = [_as_ready(p) for p in ready_patterns]
         self._conditions = {c: re.compile(c) for r in self._ready for c in (r.after, r.not_after) if c}
+        self._prefilter = _Prefilter(
+            [rule.regex for rule in self._rules] + [r.pattern for r in self._ready] + list(self._conditions)
+        )
         self._seen: set[str] = set()
         self.line_no = 0
         self.failure: Match | None = None
@@ -309,11 +309,11 @@ class LogClassifier:
         self.line_no += 1
         if "\x1b" in line:
             line = ANSI_ESCAPE.sub("", line)
+        if not self._prefilter.may_match(line):
+            return None
         for condition, regex in self._conditions.items():
             if condition not in self._seen and regex.search(line):
                 self._seen.add(condition)
-        if not self._prefilter.may_match(line):
-            return None
         text = line.rstrip("\r\n")
         best: Match | None = None
         for match in self._matches(text):
