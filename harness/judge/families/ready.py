@@ -137,6 +137,26 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="srv  log_server_r: done request: POST /v1/chat/completions 192.168.1.147 200",
     ),
     ReadyPattern(
+        "SGLang, serving",
+        r"Decode batch\. #running-req: \d+",
+        "SGLang scheduler log_decode_stats: printed every decode_log_interval steps (40), past the warm-up request",
+        "2024 to 2026",
+        example="[2025-01-01 12:00:09 TP0] Decode batch. #running-req: 1, #token: 1054, token usage: 0.01, gen throughput (token/s): 95.12, #queue-req: 0",
+    ),
+    ReadyPattern(
+        "TGI, serving",
+        r"text_generation_router(?:::server)?: router/src/(?:main|server)\.rs:\d+: Success\s*$",
+        "text-generation-inference router: one line per request answered",
+        "v1 to v3",
+    ),
+    ReadyPattern(
+        "llama.cpp, serving",
+        r"^\s*prompt eval time =\s+[\d.]+ ms /",
+        "llama.cpp print_timing after a request was answered",
+        "2024 to 2026",
+        example="prompt eval time =     203.15 ms /    31 tokens (    6.55 ms per token,   152.60 tokens per second)",
+    ),
+    ReadyPattern(
         "gradio apps (text-generation-webui, Stable Diffusion web UIs)",
         r"Running on local URL:\s+https?://\S+",
         "gradio blocks.py launch",
