@@ -20,9 +20,10 @@ UNSET_WARNING = 'The "{name}" variable is not set. Defaulting to a blank string.
 
 def _display(path: Path) -> str:
     try:
-        return os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+        relative = os.path.relpath(path)
     except ValueError:
         return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 @dataclass

@@ -173,11 +173,16 @@ def _env_file(value: Any, ctx: KeyContext) -> dict[str, Any]:
     return {"_env_file": env}
 
 
-def _host_path(path: str, ctx: KeyContext) -> str:
-    if path.startswith("~"):
-        home = ctx.host_env.get("HOME", "~")
+def host_path(path: str, base: Path, home: str | None) -> str:
+    """A path as compose reads it: `~` is the user's home, a relative path is relative to `base` (the
+    folder of the file it was written in); without a home, `~` stays as written."""
+    if path.startswith("~") and home:
         path = home + path[1:]
-    return os.path.normpath(os.path.join(str(ctx.compose_dir), path))
+    return path if path.startswith("~") else os.path.normpath(os.path.join(str(base), path))
+
+
+def _host_path(path: str, ctx: KeyContext) -> str:
+    return host_path(path, ctx.compose_dir, ctx.host_env.get("HOME"))
 
 
 def _is_path(source: str) -> bool:

@@ -4,14 +4,13 @@ the file they were written in (the user's template, not the render output)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.compose.interpolate import InterpolationError, Substitution, interpolate
-from harness.compose.keys import parse_env_file
+from harness.compose.keys import host_path, parse_env_file
 from harness.compose.model import Problem
 from harness.safe_yaml import KeyPath, YamlInputError, decode_problem, load_yaml, read_text
 
@@ -62,15 +61,6 @@ def interpolation_values(
     return values, problems
 
 
-def _home(path: str, home: str | None) -> str:
-    return (home + path[1:]) if path.startswith("~") and home else path
-
-
-def _absolute(path: str, base: Path, home: str | None) -> str:
-    path = _home(path, home)
-    return path if os.path.isabs(path) or path.startswith("~") else os.path.normpath(os.path.join(str(base), path))
-
-
 def _is_relative_source(source: str) -> bool:
     return source.startswith((".", "~"))
 
@@ -84,23 +74,23 @@ def absolute_paths(service: Mapping[str, Any], base: Path, home: str | None) -> 
         for item in volumes:
             if isinstance(item, str) and ":" in item and _is_relative_source(item.split(":", 1)[0]):
                 source, rest = item.split(":", 1)
-                item = f"{_absolute(source, base, home)}:{rest}"
+                item = f"{host_path(source, base, home)}:{rest}"
             elif (
                 isinstance(item, Mapping) and item.get("type", "bind") == "bind" and isinstance(item.get("source"), str)
             ):
-                item = {**item, "source": _absolute(item["source"], base, home)}
+                item = {**item, "source": host_path(item["source"], base, home)}
             fixed.append(item)
         out["volumes"] = fixed
     for key in ("env_file", "label_file"):
         value = out.get(key)
         if isinstance(value, str):
-            out[key] = _absolute(value, base, home)
+            out[key] = host_path(value, base, home)
         elif isinstance(value, list):
             out[key] = [
-                _absolute(v, base, home)
+                host_path(v, base, home)
                 if isinstance(v, str)
                 else (
-                    {**v, "path": _absolute(v["path"], base, home)}
+                    {**v, "path": host_path(v["path"], base, home)}
                     if isinstance(v, Mapping) and isinstance(v.get("path"), str)
                     else v
                 )
@@ -215,7 +205,7 @@ class _Loader:
                 if not isinstance(path, str):
                     self.problems.append(Problem(("include", index), "expected a path or {path: PATH}"))
                     continue
-                file = Path(_absolute(path, base, self.home))
+                file = Path(host_path(path, base, self.home))
                 included = self.document(file, ("include", index))
                 if included is None:
                     continue
@@ -274,7 +264,7 @@ class _Loader:
         target, other_file = extends["service"], extends.get("file")
         target_base, target_services = base, services
         if isinstance(other_file, str):
-            target_path = Path(_absolute(other_file, base, self.home))
+            target_path = Path(host_path(other_file, base, self.home))
             loaded = self.file(target_path, where)
             if loaded is None:
                 return own
