@@ -18,7 +18,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.judge.families import Family, amd, collectives, cuda, huggingface, intel, servers, system, torch, xla
+from harness.judge.families import (
+    Family,
+    Raised,
+    amd,
+    collectives,
+    cuda,
+    huggingface,
+    intel,
+    servers,
+    system,
+    torch,
+    xla,
+)
 from harness.judge.families.ready import BUILTIN_READY, ReadyPattern
 from harness.outcomes import CRASHED, ERROR, NOT_RUN, RANK, READY, TIMEOUT, UNKNOWN, WRAPPERS
 
@@ -99,7 +111,13 @@ class Ruleset:
         """Everything that decides a verdict, for result-cache keys: a changed table is a new key."""
         tables = json.dumps(
             [
-                [f.runtime, f.names, list(f.forms), [[c.name, c.outcome, c.string, c.number] for c in f.codes]]
+                [
+                    f.runtime,
+                    f.names,
+                    list(f.forms),
+                    [[c.name, c.outcome, c.string, c.number] for c in f.codes],
+                    [[r.frame, r.outcome, r.exceptions] for r in f.raised],
+                ]
                 for f in self.families
             ]
         )
@@ -186,6 +204,62 @@ def compile_rules(ruleset: Ruleset) -> list[Rule]:
         lookup = _looked_up(family, ruleset.redefined)
         rules += [Rule(regex, family.runtime, lookup) for regex in (family.names, *family.forms) if regex]
     return rules
+
+
+@dataclass(frozen=True)
+class RaisedRule:
+    """A `raised` rule of a family, compiled."""
+
+    family: str
+    rule: Raised
+    frame: re.Pattern[str]
+    exceptions: re.Pattern[str]
+
+
+def compile_raised(ruleset: Ruleset) -> list[RaisedRule]:
+    return [
+        RaisedRule(family.runtime, raised, re.compile(raised.frame), re.compile(raised.exceptions))
+        for family in ruleset.families
+        for raised in family.raised
+        if raised.outcome not in ruleset.redefined
+    ]
+
+
+FRAME_LINE = re.compile(r'File "(?P<path>[^"]+)", line \d+, in (?P<function>\S+)')
+EXCEPTION_LINE = re.compile(r"(?<![\w.])(?P<name>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception))(?::\s|:?$)")
+FRAME_REACH = 12
+"""Lines from a traceback's last frame to its exception line: the source line, carets, a multi-line
+`raise` and blank lines fit."""
+
+
+class _LastFrame:
+    """The traceback frame last printed, so that an exception line can be told where it was raised."""
+
+    def __init__(self, rules: list[RaisedRule]) -> None:
+        self._rules = rules
+        self._where = ""
+        self._line_no = -FRAME_REACH
+
+    def feed(self, line_no: int, text: str) -> tuple[RaisedRule, str] | None:
+        """The rule the exception on this line falls under, if it closes a traceback a rule knows."""
+        if not self._rules:
+            return None
+        if 'File "' in text:
+            frame = FRAME_LINE.search(text)
+            if frame is not None:
+                path = frame["path"].replace("\\", "/")
+                self._where, self._line_no = f"{path}:{frame['function']}", line_no
+                return None
+        if line_no - self._line_no > FRAME_REACH:
+            return None
+        found = EXCEPTION_LINE.search(text)
+        if found is None:
+            return None
+        where, self._line_no = self._where, -FRAME_REACH
+        for rule in self._rules:
+            if rule.exceptions.fullmatch(found["name"].rsplit(".", 1)[-1]) and rule.frame.search(where):
+                return rule, where
+        return None
 
 
 def required_literals(pattern: str) -> list[str] | None:
@@ -284,6 +358,7 @@ class LogClassifier:
         ruleset = rules if isinstance(rules, Ruleset) else Ruleset(tuple(rules))
         self._ruleset = ruleset
         self._rules = compile_rules(ruleset)
+        self._last_frame = _LastFrame(compile_raised(ruleset))
         self._ready = [_as_ready(p) for p in ready_patterns]
         self._conditions = {c: re.compile(c) for r in self._ready for c in (r.after, r.not_after) if c}
         self._prefilter = _Prefilter(
@@ -309,14 +384,15 @@ class LogClassifier:
         self.line_no += 1
         if "\x1b" in line:
             line = ANSI_ESCAPE.sub("", line)
-        if not self._prefilter.may_match(line):
+        raised = self._raised(line.rstrip("\r\n"))
+        if raised is None and not self._prefilter.may_match(line):
             return None
         for condition, regex in self._conditions.items():
             if condition not in self._seen and regex.search(line):
                 self._seen.add(condition)
         text = line.rstrip("\r\n")
         best: Match | None = None
-        for match in self._matches(text):
+        for match in self._matches(text) if raised is None else (raised, *self._matches(text)):
             if self.explained is not None:
                 self.explained.append(match)
             if best is None or match.rank < best.rank:
@@ -330,6 +406,14 @@ class LogClassifier:
                 self.explained.append(self.ready)
             return self.ready
         return None
+
+    def _raised(self, text: str) -> Match | None:
+        found = self._last_frame.feed(self.line_no, text)
+        if found is None:
+            return None
+        rule, where = found
+        outcome = rule.rule.outcome
+        return Match(outcome, self._ruleset.rank(outcome), self.line_no, text, rule.family, f"raised in {where}")
 
     def _ready_line(self, ready: _Ready, text: str) -> bool:
         if ready.after is not None and ready.after not in self._seen:

@@ -21,7 +21,7 @@ def outcome_table() -> str:
         families = [
             f.runtime
             for f in BUILTIN_FAMILIES
-            if any(c.outcome == outcome for c in f.codes) or any(p.outcome == outcome for p in f.phrases)
+            if any(rule.outcome == outcome for rule in (*f.codes, *f.phrases, *f.raised))
         ]
         kind = "wrapper" if outcome in WRAPPERS else "cause"
         rows.append(f"| `{outcome}` | {rank} | {kind} | {', '.join(families)} |")
@@ -30,11 +30,12 @@ def outcome_table() -> str:
 
 def family_table() -> str:
     """One row per family: where its table comes from and how many of its values map to each outcome."""
-    rows = ["| family | from | values (outcome: count) | phrases |", "|---|---|---|---|"]
+    rows = ["| family | from | values (outcome: count) | phrases | raised in |", "|---|---|---|---|---|"]
     for family in BUILTIN_FAMILIES:
         counts = Counter(c.outcome or "none" for c in family.codes)
         values = ", ".join(f"{name} {n}" for name, n in sorted(counts.items())) if family.codes else "-"
-        rows.append(f"| `{family.runtime}` | {_cell(family.source[:160])} | {values} | {len(family.phrases)} |")
+        source = _cell(family.source[:160])
+        rows.append(f"| `{family.runtime}` | {source} | {values} | {len(family.phrases)} | {len(family.raised)} |")
     return "\n".join(rows) + "\n"
 
 

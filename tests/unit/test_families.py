@@ -31,6 +31,8 @@ def test_every_table_entry_has_a_documented_string_or_a_real_line(family: Family
     for phrase in family.phrases:
         assert phrase.outcome in RANK and phrase.source, phrase
         re.compile(phrase.regex)
+    for raised in family.raised:
+        assert raised.outcome in RANK and raised.source and raised.example, raised
 
 
 @pytest.mark.parametrize("family", [f for f in BUILTIN_FAMILIES if f.names], ids=lambda f: f.runtime)
@@ -87,6 +89,20 @@ def test_every_phrase_example_is_a_line_it_matches() -> None:
                     phrase.outcome,
                     *(o for o in RANK if RANK[o] < RANK[phrase.outcome]),
                 )
+
+
+@pytest.mark.parametrize("family", [f for f in BUILTIN_FAMILIES if f.raised], ids=lambda f: f.runtime)
+def test_every_raised_rule_decides_the_traceback_of_its_example(family: Family) -> None:
+    for raised in family.raised:
+        frame = _example_line(raised.example)
+        exception = raised.exceptions.split("|", 1)[0]
+        traceback = ["Traceback (most recent call last):", f"  {frame}", "    raise " + exception + "(", ""]
+        outcome = classify_lines([*traceback, f"{exception}: a check failed"])[0]
+        assert outcome == raised.outcome, (family.runtime, raised.frame)
+        elsewhere = frame.replace('", line', '_elsewhere", line').replace("/", "/other/", 1)
+        assert classify_lines([f"  {elsewhere}", f"{exception}: a check failed"])[0] != raised.outcome or any(
+            r.frame != raised.frame and re.search(r.frame, elsewhere) for r in family.raised
+        )
 
 
 def test_the_readme_tables_are_generated_from_the_families() -> None:

@@ -18,6 +18,7 @@ from harness.signatures import (
     LogClassifier,
     builtin_ready_patterns,
     classify_lines,
+    judge_lines,
     merge_signatures,
     required_literals,
 )
@@ -190,10 +191,13 @@ HARMLESS_LINES = [
     "WARNING 05-01 10:00:00 [config.py:1100] error_correction is disabled for this model",
     "> Fragmentation (Wasted) : 0.01 GB",
     "Loading safetensors checkpoint shards: 100% Completed | 8/8 [00:41<00:00,  5.13s/it]",
-    "(APIServer pid=1) INFO 05-01 10:00:00 [api_server.py:1856] Starting vLLM API server 0 on http://0.0.0.0:8000",
 ]
 
 REAL_READY_LINES = [
+    # vLLM prints it inside build_async_engine_client, after init_app_state, on a socket bound at start
+    "(APIServer pid=1) INFO 05-01 10:00:00 [api_server.py:1856] Starting vLLM API server 0 on http://0.0.0.0:8000",
+    "(APIServer pid=1) INFO 04-08 20:32:02 [api_server.py:573] Starting vLLM server on http://0.0.0.0:8080",
+    "xinference.api.restful_api 1 INFO     Starting Xinference at endpoint: http://0.0.0.0:9997",
     "(APIServer pid=1) INFO:     Application startup complete.",
     "[2025-01-01 12:00:00] The server is fired up and ready to roll!",
     "2024-10-01T12:00:00.000000Z  INFO text_generation_router::server: router/src/server.rs:2387: Connected",
@@ -234,14 +238,12 @@ def test_every_builtin_ready_pattern_matches_its_example_after_what_it_needs() -
 LOOKALIKES = [
     # printed before the server can serve (research of each server's sources; see families/ready.py)
     "INFO 05-16 14:53:28 api_server.py:149] vLLM API server version 0.4.0.post1",
-    "(APIServer pid=1) INFO 05-01 10:00:00 [api_server.py:1856] Starting vLLM API server 0 on http://0.0.0.0:8000",
     "INFO:     Started server process [4527]",
     "INFO:     Waiting for application startup.",
     "INFO shard-manager: text_generation_launcher: Shard ready in 12.3s rank=0",
     "main: HTTP server is listening, hostname: 127.0.0.1, port: 8080, http threads: 31",
     "srv  llama_server: router server is listening on http://127.0.0.1:8080",
     "| llama3   | 1       | READY  |",
-    "xinference.api.restful_api 1 INFO     Starting Xinference at endpoint: http://0.0.0.0:9997",
 ]
 
 
@@ -361,3 +363,33 @@ def test_between_causes_the_lower_rank_wins_in_either_order() -> None:
             for pair in ([lines[stronger], lines[weaker]], [lines[weaker], lines[stronger]]):
                 assert classify_lines(pair)[0] == stronger, (stronger, weaker)
     assert all(RANK[cause] < RANK[wrapper] for cause in CAUSES for wrapper in WRAPPERS)
+
+
+def test_an_exception_raised_by_a_configuration_check_is_a_config_error_whatever_it_says() -> None:
+    traceback = [
+        "(EngineCore pid=1) ERROR 01-02 03:04:05 [core.py:700] Traceback (most recent call last):",
+        '(EngineCore pid=1) ERROR 01-02 03:04:05 [core.py:700]   File "/usr/lib/python3.12/site-packages/vllm/config/'
+        'parallel.py", line 212, in __post_init__',
+        "(EngineCore pid=1) ERROR 01-02 03:04:05 [core.py:700]     raise ValueError(",
+        "(EngineCore pid=1) ERROR 01-02 03:04:05 [core.py:700] ValueError: a wording no release printed before",
+    ]
+    verdict = judge_lines(traceback, explain=True)
+    assert verdict.outcome == "config_error"
+    assert verdict.match is not None and verdict.match.line_no == 4
+    assert verdict.match.rule == "raised in /usr/lib/python3.12/site-packages/vllm/config/parallel.py:__post_init__"
+
+
+def test_an_exception_raised_elsewhere_or_far_from_the_frame_is_not_read_as_a_check() -> None:
+    frame = '  File "/opt/vllm/engine/arg_utils.py", line 1059, in create_engine_config'
+    assert (
+        classify_lines(['  File "/opt/app/handlers.py", line 3, in handle', "ValueError: bad request"])[0] == "unknown"
+    )
+    assert classify_lines([frame, *["    more context"] * 20, "ValueError: later"])[0] == "unknown"
+    assert classify_lines([frame, "RuntimeError: not a check's exception"])[0] == "unknown"
+    assert classify_lines([frame, "ValueError: a check"])[0] == "config_error"
+
+
+def test_a_matrix_that_redefines_an_outcome_also_drops_its_raised_rules() -> None:
+    rules = merge_signatures([("config_error", [r"my own wording"], None)])
+    frame = '  File "/opt/vllm/engine/arg_utils.py", line 1059, in create_engine_config'
+    assert classify_lines([frame, "ValueError: a check"], rules)[0] == "unknown"

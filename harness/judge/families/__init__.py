@@ -9,6 +9,10 @@ A family has up to three kinds of rules:
   error: 20`); the group `text` is matched against the codes' strings, the group `number` against
   their numbers.
 - `phrases`: wordings that are not enumeration values (vLLM's `Engine core initialization failed`).
+- `raised`: where in a program a Python exception was raised, read from the traceback's last frame
+  (`File ".../vllm/config/parallel.py", line 212, in __post_init__` then `ValueError: ...`): every
+  exception a configuration check raises is a configuration error, whatever its wording in the
+  release at hand, so these rules hold across releases where phrases trail them.
 Every code maps to an outcome or, deliberately, to none. `tests/unit/test_families.py` walks every
 table: each entry has a documented string or a real line behind it.
 """
@@ -46,6 +50,19 @@ class Phrase:
 
 
 @dataclass(frozen=True)
+class Raised:
+    """Exceptions raised in a program's own code at a known place, and what they mean for a cell."""
+
+    frame: str
+    """Regex searched in `<path>:<function>` of the traceback's last frame, with `/` as separator."""
+    outcome: str
+    source: str
+    exceptions: str = r"ValueError|NotImplementedError|TypeError|AssertionError|[\w.]*ValidationError"
+    example: str = ""
+    """A real traceback end it matches: the frame line, then the exception line."""
+
+
+@dataclass(frozen=True)
 class Family:
     runtime: str
     source: str
@@ -53,6 +70,7 @@ class Family:
     names: str = ""
     forms: tuple[str, ...] = ()
     phrases: tuple[Phrase, ...] = ()
+    raised: tuple[Raised, ...] = ()
 
     @cached_property
     def _by_name(self) -> dict[str, Code]:
@@ -89,7 +107,8 @@ def word(pattern: str) -> str:
 
 
 def compiles(family: Family) -> bool:
-    for regex in (family.names, *family.forms, *(p.regex for p in family.phrases)):
+    raised = (pattern for r in family.raised for pattern in (r.frame, r.exceptions))
+    for regex in (family.names, *family.forms, *(p.regex for p in family.phrases), *raised):
         if regex:
             re.compile(regex)
     return True

@@ -22,7 +22,7 @@ CUDA_RUNTIME = Family(
         "CUDA failed with error (?P<text>[^\\n]+)",
         "\\bcuda[A-Z]\\w+ failed: (?P<text>[^\\n]+)",
         "Cuda failure '(?P<text>[^']+)'",
-        "CUDA Runtime Error: (?P<text>[^\\n]+)",
+        "CUDA (?:Runtime Error|runtime error): (?P<text>[^\\n]+)",
     ),
     phrases=(
         Phrase(

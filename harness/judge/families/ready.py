@@ -43,6 +43,23 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="INFO:     Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)",
     ),
     ReadyPattern(
+        "vLLM (0.6 on)",
+        r"Starting vLLM (?:API )?server(?: \d+| \([\w ]+\))? on (?:https?://|unix:)?\S+"
+        r"|\[launcher\.py:\d+\] (?:Available routes are:|Route: /\S*, Methods: )",
+        "vllm/entrypoints/openai/api_server.py run_server_worker and entrypoints/launcher.py serve_http: the"
+        " engine is built and the socket bound before either is printed",
+        "0.6 to 2026 ('API server 0' with --api-server-count, 'vLLM server' in 2026)",
+        not_after=SGLANG_MARKER,
+        example="(APIServer pid=31) INFO 02-03 19:00:05 [api_server.py:946] Starting vLLM API server 0 on http://0.0.0.0:8000",
+    ),
+    ReadyPattern(
+        "Xinference",
+        r"Starting Xinference at endpoint: https?://\S+",
+        "xinference/api/restful_api.py: the supervisor and worker are up; models are launched through the API",
+        "0.5 to 2026",
+        example="2023-11-21 13:52:58,896 xinference.api.restful_api 50292 INFO     Starting Xinference at endpoint: http://127.0.0.1:9997",
+    ),
+    ReadyPattern(
         "SGLang",
         r"The server is fired up and ready to roll",
         "sglang/srt/entrypoints/http_server.py, after the warm-up request",
@@ -67,8 +84,9 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "Ollama",
-        r"Listening on (?:\[[0-9A-Fa-f:.%\w]*\]|[\w.\-]+):\d+ \(version [^)\s]+\)",
-        "ollama server/routes.go Serve",
+        r"Listening on (?:\[[0-9A-Fa-f:.%\w]*\]|[\w.\-]+):\d+ \(version [^)\s]+\)"
+        r"|^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d routes\.go:\d+: Listening on \S+:\d+\s*$",
+        "ollama server/routes.go Serve (before 0.1.17 it printed no version, with the standard log prefix)",
         "v0.1 to v0.33",
         example='time=2024-08-07T12:00:00.000Z level=INFO source=routes.go:1153 msg="Listening on 127.0.0.1:11434 (version 0.3.4)"',
     ),
@@ -96,8 +114,10 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "Triton Inference Server",
-        r'"?Started (?:HTTPService|GRPCInferenceService) at \S+?"?\s*$',
-        "triton-inference-server/server src/http_server.cc, grpc_server.cc",
+        r'"?Started (?:HTTPService|GRPCInferenceService) at \S+?"?\s*$'
+        r"|grpc_server\.cc:\d+\] \"?Ready for RPC '",
+        "triton-inference-server/server src/http_server.cc, grpc_server.cc (verbose: each handler's 'Ready for RPC'"
+        " once the models are loaded and the gRPC endpoint starts)",
         "v2.0 to v2.71",
         example='I0723 14:09:35.070413 1 http_server.cc:4692] "Started HTTPService at 0.0.0.0:8000"',
     ),

@@ -1,9 +1,9 @@
 """The serving programs' own wordings: vLLM, SGLang, TGI, Ollama, llama.cpp, text-embeddings-inference,
-and the argument parsers they use."""
+Xinference, LocalAI, and the argument parsers they use."""
 
 from __future__ import annotations
 
-from harness.judge.families import Family, Phrase
+from harness.judge.families import Family, Phrase, Raised
 from harness.outcomes import (
     CONFIG_ERROR,
     ENGINE_FAILED,
@@ -13,6 +13,12 @@ from harness.outcomes import (
     OOM,
     PORT_IN_USE,
 )
+
+DIVISIBLE = (
+    r"(?:must be|is not|not|isn't) (?:evenly )?divisible by .{0,40}"
+    r"(?:tensor[ _-]?parallel|\btp[ _]size|num_shards|world[ _]size|pipeline[ _-]?parallel|\bpp[ _]size)"
+)
+"""How vLLM, TGI and SGLang refuse a parallel size that does not split the model's heads or layers."""
 
 VLLM_V1_ENGINE = "vLLM v1/engine/utils.py wait_for_engine_startup (intel/llm-scaler#424, vllm-project/vllm#23176)"
 
@@ -68,7 +74,21 @@ VLLM = Family(
         ),
         Phrase(r"User-specified max_model_len \(\d+\) is greater than", CONFIG_ERROR, "vLLM config/model.py"),
         Phrase(
-            r"must be divisible by (?:tensor|pipeline) parallel size", CONFIG_ERROR, "vLLM verify_with_parallel_config"
+            DIVISIBLE,
+            CONFIG_ERROR,
+            "vLLM verify_with_parallel_config, TGI flash_*_modeling.py, SGLang model_config",
+            example="ValueError: `num_heads` must be divisible by `num_shards` (got `num_heads`: 71 and `num_shards`: 2",
+        ),
+        Phrase(
+            r"is not supported for the current GPU\. Minimum capability: \d+",
+            CONFIG_ERROR,
+            "vLLM model_loader _get_quantization_config (vllm-project/vllm 0.4-0.6)",
+        ),
+        Phrase(
+            r"# GPU blocks: 0\b",
+            KV_CACHE_INSUFFICIENT,
+            "vLLM 0.2-0.6 executor initialize_cache: profiling left no memory for a single cache block",
+            example="INFO 04-27 10:13:04 llm_engine.py:337] # GPU blocks: 0, # CPU blocks: 2048",
         ),
         Phrase(
             r"ValidationError: \d+ validation errors? for (?:ModelConfig|VllmConfig|CacheConfig"
@@ -106,8 +126,39 @@ VLLM = Family(
             "vLLM v1/executor/multiproc_executor.py (intel/llm-scaler#424)",
         ),
         Phrase(r"WorkerProc failed to start", ENGINE_FAILED, "vLLM v1/executor/multiproc_executor.py"),
+        Phrase(
+            r"Worker proc \S+ died unexpectedly",
+            ENGINE_FAILED,
+            "vLLM v1/executor/multiproc_executor.py worker monitor",
+            example="ERROR 11-08 11:01:29 [multiproc_executor.py:135] Worker proc VllmWorker-3 died unexpectedly, shutting down executor.",
+        ),
+        Phrase(r"EngineCore encountered a fatal error", ENGINE_FAILED, "vLLM v1/engine/core.py run_engine_core"),
         Phrase(r"EngineDeadError: EngineCore encountered an issue", ENGINE_FAILED, "vLLM v1/engine/exceptions.py"),
         Phrase(r"failed \(engine dead\)", ENGINE_FAILED, "vLLM v1/engine/async_llm.py"),
+    ),
+    raised=(
+        Raised(
+            r"/vllm/(?:config(?:\.py|/\w+\.py)|engine/arg_utils\.py|entrypoints/openai/cli_args\.py):",
+            CONFIG_ERROR,
+            "vLLM config.py (to 0.10), config/ (0.11 on), engine/arg_utils.py, entrypoints/openai/cli_args.py:"
+            " the checks of the engine's configuration",
+            example='File "/workspace/vllm/config.py", line 260, in verify_with_parallel_config',
+        ),
+        Raised(
+            r"/vllm/(?:platforms/\w+\.py:(?:check_and_update_config|verify_\w+|check_if_supports_dtype)"
+            r"|worker/\w+\.py:_check_if_gpu_supports_dtype|model_executor/[\w/]+\.py:_get_quantization_config"
+            r"|model_executor/models/registry\.py:)",
+            CONFIG_ERROR,
+            "vLLM platforms/, worker/worker.py, model_executor/model_loader and models/registry.py: the GPU, dtype,"
+            " quantization and architecture checks",
+            example='File "/opt/venv/vllm/worker/worker.py", line 189, in _check_if_gpu_supports_dtype',
+        ),
+        Raised(
+            r"/vllm/(?:v1/core/kv_cache_utils\.py:_?check_enough_kv_cache_memory|worker/worker\.py:raise_if_cache_size_invalid)$",
+            KV_CACHE_INSUFFICIENT,
+            "vLLM v1/core/kv_cache_utils.py and the v0 worker: the KV cache does not fit",
+            example='File "/usr/local/lib/python3.12/dist-packages/vllm/v1/core/kv_cache_utils.py", line 758, in _check_enough_kv_cache_memory',
+        ),
     ),
 )
 
@@ -124,6 +175,21 @@ SGLANG = Family(
         ),
         Phrase(r"leave no GPU memory for the KV cache", KV_CACHE_INSUFFICIENT, "SGLang model_runner (2026)"),
     ),
+    raised=(
+        Raised(
+            r"/sglang/srt/(?:server_args\.py|configs/model_config\.py):",
+            CONFIG_ERROR,
+            "SGLang srt/server_args.py and configs/model_config.py: argument and model checks",
+            example='File "/sgl-workspace/sglang/python/sglang/srt/server_args.py", line 412, in __post_init__',
+        ),
+        Raised(
+            r"/sglang/srt/model_executor/model_runner\.py:(?:init_memory_pool|profile_max_num_token)$",
+            KV_CACHE_INSUFFICIENT,
+            "SGLang model_runner: no memory left for the KV cache pool",
+            exceptions="RuntimeError|ValueError",
+            example='File "/sgl-workspace/sglang/python/sglang/srt/model_executor/model_runner.py", line 700, in init_memory_pool',
+        ),
+    ),
 )
 
 TGI = Family(
@@ -138,6 +204,14 @@ TGI = Family(
             r"error: (?:unexpected argument|invalid value|unrecognized subcommand) '|error: the following required arguments were not provided",
             CONFIG_ERROR,
             "clap, the argument parser of the TGI and TEI launchers",
+        ),
+    ),
+    raised=(
+        Raised(
+            r"/text_generation_server/models/__init__\.py:get_model$",
+            CONFIG_ERROR,
+            "TGI server/text_generation_server/models/__init__.py get_model: unsupported model type or quantization",
+            example='File "/opt/conda/lib/python3.10/site-packages/text_generation_server/models/__init__.py", line 224, in get_model',
         ),
     ),
 )
@@ -169,7 +243,17 @@ LLAMA_CPP = Family(
             MODEL_ACCESS,
             "ggml gguf.cpp, llama-model-loader.cpp",
         ),
-        Phrase(r"couldn't bind HTTP server socket", PORT_IN_USE, "llama.cpp tools/server/server.cpp"),
+        Phrase(
+            r"couldn't bind HTTP server socket(?!.*hostname: /)",
+            PORT_IN_USE,
+            "llama.cpp tools/server/server.cpp (a unix socket path is not a port)",
+        ),
+        Phrase(
+            r"error loading model: failed to open .*: No such file or directory",
+            MODEL_ACCESS,
+            "llama.cpp llama.cpp llama_file (2023 builds)",
+            example="error loading model: failed to open llama-2-7b-chat.ggmlv3.q5_1.bin: No such file or directory",
+        ),
         Phrase(r"no usable GPU found", NO_DEVICE, "llama.cpp common/arg.cpp"),
     ),
 )
@@ -178,6 +262,32 @@ TEI = Family(
     runtime="tei",
     source="huggingface/text-embeddings-inference: router/src/lib.rs",
     phrases=(Phrase(r"Error: Could not create backend", ENGINE_FAILED, "text-embeddings-inference router"),),
+)
+
+XINFERENCE = Family(
+    runtime="xinference",
+    source="xorbitsai/inference: xinference/core/worker.py, xinference/api/restful_api.py",
+    phrases=(
+        Phrase(
+            r"xinference\.core\.worker .*Failed to load model",
+            ENGINE_FAILED,
+            "Xinference core/worker.py launch_builtin_model (the model's engine died; its cause is printed by it)",
+            example="2026-08-07T18:25:43.623Z ERROR xinference.core.worker pid:41 role:local address:0.0.0.0:26776 node:3d67e2e62a71 Failed to load model qwen3-rep0",
+        ),
+    ),
+)
+
+LOCALAI = Family(
+    runtime="localai",
+    source="mudler/LocalAI: pkg/model/initializers.go, core/backend",
+    phrases=(
+        Phrase(
+            r"failed to load model with internal loader|could not load model: rpc error: code = Unavailable",
+            ENGINE_FAILED,
+            "LocalAI pkg/model/initializers.go: the backend process died before answering",
+            example="7:25AM INF [stablediffusion-ggml] Fails: failed to load model with internal loader: could not load model: rpc error: code = Unavailable desc = error reading from server: EOF",
+        ),
+    ),
 )
 
 ARGPARSE = Family(
@@ -194,4 +304,4 @@ ARGPARSE = Family(
     ),
 )
 
-FAMILIES = (VLLM, SGLANG, TGI, OLLAMA, LLAMA_CPP, TEI, ARGPARSE)
+FAMILIES = (VLLM, SGLANG, TGI, OLLAMA, LLAMA_CPP, TEI, XINFERENCE, LOCALAI, ARGPARSE)

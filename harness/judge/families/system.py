@@ -113,7 +113,8 @@ NVIDIA_DRIVER = Family(
         ),
         Phrase(r"nvidia-container-cli: (?:initialization|detection) error", NO_DEVICE, "NVIDIA container toolkit hook"),
         Phrase(
-            r"amdgpu: \[(?:gfxhub|mmhub)\] page fault|amdgpu: GPU reset|amdgpu: ring \S+ timeout",
+            r"amdgpu: \[(?:gfxhub|mmhub)\] page fault|amdgpu: GPU reset|amdgpu: ring \S+ timeout"
+            r"|VM_L2_PROTECTION_FAULT_STATUS:0x0*[1-9a-fA-F]",
             DEVICE_LOST,
             "Linux amdgpu driver (gmc_v*_process_interrupt, amdgpu_job_timedout)",
         ),

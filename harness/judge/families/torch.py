@@ -82,6 +82,12 @@ TORCH = Family(
         ),
         Phrase(r"Some NCCL operations have failed or timed out", COMM_ERROR, "torch ProcessGroupNCCL"),
         Phrase(
+            r"failure detected by watchdog at work sequence id",
+            COMM_ERROR,
+            "torch ProcessGroupNCCL.cpp watchdog (2.4 on)",
+            example="[rank1]:[E909 08:45:30.126335825 ProcessGroupNCCL.cpp:2252] [PG ID 2 PG GUID 3 Rank 1]  failure detected by watchdog at work sequence id: 40231 PG status: last enqueued work: 40267, last completed work: 40230",
+        ),
+        Phrase(
             r"(?:DistStoreError|DistNetworkError): (?:Timed out|Socket Timeout|wait timeout|The client socket has timed out)",
             COMM_ERROR,
             "torch.distributed rendezvous store",
