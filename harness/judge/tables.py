@@ -21,7 +21,7 @@ def outcome_table() -> str:
         families = [
             f.runtime
             for f in BUILTIN_FAMILIES
-            if any(rule.outcome == outcome for rule in (*f.codes, *f.phrases, *f.raised))
+            if outcome in {c.outcome for c in f.codes} | {p.outcome for p in f.phrases} | {r.outcome for r in f.raised}
         ]
         kind = "wrapper" if outcome in WRAPPERS else "cause"
         rows.append(f"| `{outcome}` | {rank} | {kind} | {', '.join(families)} |")
