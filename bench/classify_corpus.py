@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 
 from log_corpus import SPLITS, Excerpt, judge_corpus  # noqa: E402
 
-from harness.signatures import READY  # noqa: E402
+from harness.judge.signatures import READY  # noqa: E402
 
 
 def report(judged: list[Excerpt], split: str, misses: bool) -> str:

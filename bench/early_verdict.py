@@ -31,11 +31,11 @@ sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 
 from build_images import BASE_TAG, ensure_fixture_images  # noqa: E402
 
-from harness import docker_ops  # noqa: E402
-from harness.matrix import expand, load_matrix  # noqa: E402
-from harness.results import RunStore  # noqa: E402
-from harness.runner import PreparedCell, WatchRules, prepare, run_cell, watch_rules  # noqa: E402
-from harness.signatures import classify_lines  # noqa: E402
+from harness.judge.signatures import classify_lines  # noqa: E402
+from harness.matrix.spec import expand, load_matrix  # noqa: E402
+from harness.run.backends import docker_ops  # noqa: E402
+from harness.run.runner import PreparedCell, WatchRules, prepare, run_cell, watch_rules  # noqa: E402
+from harness.store.results import RunStore  # noqa: E402
 
 SERVE = "while :; do sleep 1 & wait $!; done"
 SCRIPTS = {

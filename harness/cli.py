@@ -18,9 +18,9 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from harness.errors import ExitCode, HarnessError, LogFileError, UsageError
-from harness.matrix import Cell, Matrix, expand, load_matrix, matrix_json_schema
-from harness.results import write_atomic
-from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, UNKNOWN, ReadyPattern, Ruleset
+from harness.judge.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, UNKNOWN, ReadyPattern, Ruleset
+from harness.matrix.spec import Cell, Matrix, expand, load_matrix, matrix_json_schema
+from harness.store.results import write_atomic
 from harness.units import parse_duration
 
 err = Console(stderr=True, soft_wrap=True)
@@ -31,7 +31,7 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except HarnessError as exc:
-            from harness.masking import collect_secrets
+            from harness.store.masking import collect_secrets
 
             message = collect_secrets({}, [os.environ]).text(str(exc))  # the run's own masker may not exist yet
             for line in message.splitlines():
@@ -108,9 +108,9 @@ def run(
     ] = "0s",
 ) -> None:
     """Launch every cell of the matrix and print the outcome table."""
-    from harness.progress import MatrixProgress
-    from harness.report import outcome_table, summary_counts
-    from harness.runner import watch_rules
+    from harness.report.progress import MatrixProgress
+    from harness.report.report import outcome_table, summary_counts
+    from harness.run.runner import watch_rules
     from harness.session import ENGINE_LOST, INTERRUPTED, RunRequest, execute
 
     if resumed_run is not None and not resume:
@@ -189,8 +189,8 @@ def report(
     results: ResultsOption = Path("results"),
 ) -> None:
     """Write an issue-ready report of a stored run (markdown fits one GitHub comment)."""
-    from harness.report import FORMATS, ReportOptions, render_report
-    from harness.results import load_run, resolve_run
+    from harness.report.report import FORMATS, ReportOptions, render_report
+    from harness.store.results import load_run, resolve_run
 
     if output_format not in FORMATS:
         raise UsageError(f"--format {output_format}: expected one of {', '.join(FORMATS)}")
@@ -233,8 +233,15 @@ def compare(
 
     `bisect compare RUN --axis image 1.3 1.4` compares two values of an axis within one run;
     `bisect compare RUN_A RUN_B` matches two runs on their shared axes."""
-    from harness.compare import Side, compare, comparison_json, comparison_markdown, differing_axes, split_by_axis
-    from harness.results import load_run, resolve_run
+    from harness.report.compare import (
+        Side,
+        compare,
+        comparison_json,
+        comparison_markdown,
+        differing_axes,
+        split_by_axis,
+    )
+    from harness.store.results import load_run, resolve_run
 
     if output_format not in ("md", "json"):
         raise UsageError(f"--format {output_format}: expected md or json")
@@ -262,9 +269,9 @@ def history(
     results: ResultsOption = Path("results"),
 ) -> None:
     """One row per value of an axis (and image digest) over every stored run, with outcome counts."""
-    from harness.compare import history as build_history
-    from harness.compare import history_markdown
-    from harness.results import load_run, run_folders
+    from harness.report.compare import history as build_history
+    from harness.report.compare import history_markdown
+    from harness.store.results import load_run, run_folders
 
     records = [load_run(folder) for folder in run_folders(results)]
     if not records:
@@ -282,7 +289,7 @@ def plan(matrix_path: MatrixArg) -> None:
     """List the cells of a matrix and check every one (render and translate) without launching anything."""
     from tabulate import tabulate
 
-    from harness.runner import prepare
+    from harness.run.runner import prepare
 
     matrix, cells = _load(matrix_path)
     notices: list[str] = []
@@ -302,7 +309,7 @@ def render(
     ] = None,
 ) -> None:
     """Render and check every cell's compose file without launching anything."""
-    from harness.runner import prepare, run_masker, write_compose_files
+    from harness.run.runner import prepare, run_masker, write_compose_files
 
     matrix, cells = _load(matrix_path)
     target = out or Path("rendered") / matrix.spec.name
@@ -327,8 +334,8 @@ def classify(
     ] = False,
 ) -> None:
     """Apply the run's log classifier to saved logs (e.g. pasted from a bug report)."""
-    from harness.runner import watch_rules
-    from harness.signatures import BUILTIN_RULES, judge_lines
+    from harness.judge.signatures import BUILTIN_RULES, judge_lines
+    from harness.run.runner import watch_rules
 
     if output_format not in ("text", "json"):
         raise UsageError(f"--format {output_format}: expected text or json")
@@ -409,7 +416,7 @@ def clean(
     ] = False,
 ) -> None:
     """Remove containers and networks left by bisect runs whose process is gone (found by label)."""
-    from harness import docker_ops
+    from harness.run.backends import docker_ops
 
     client = docker_ops.connect()
     if everything or run_id:

@@ -15,12 +15,24 @@ from typing import Protocol
 
 import docker
 
-from harness import docker_ops
-from harness.cache import cache_index, cache_key, plan_reuse
 from harness.errors import HarnessError, UsageError
-from harness.inventory import ImageFacts, host_facts, image_facts
-from harness.matrix import Cell, Matrix, TableSpec
-from harness.results import (
+from harness.matrix.spec import Cell, Matrix, TableSpec
+from harness.run.backends import docker_ops
+from harness.run.backends.inventory import ImageFacts, host_facts, image_facts
+from harness.run.runner import (
+    EngineLost,
+    PreparedCell,
+    Repeats,
+    RunInterrupted,
+    RunStopped,
+    prepare,
+    run_cells,
+    run_masker,
+    watch_rules,
+    write_compose_files,
+)
+from harness.store.cache import cache_index, cache_key, plan_reuse
+from harness.store.results import (
     CellResult,
     Layout,
     RunInfo,
@@ -32,18 +44,6 @@ from harness.results import (
     read_run_info,
     resolve_run,
     run_folders,
-)
-from harness.runner import (
-    EngineLost,
-    PreparedCell,
-    Repeats,
-    RunInterrupted,
-    RunStopped,
-    prepare,
-    run_cells,
-    run_masker,
-    watch_rules,
-    write_compose_files,
 )
 
 INTERRUPTED = RunInterrupted.reason

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from harness.inventory import HostFacts, ImageFacts
-from harness.masking import Masker
-from harness.matrix import Cell, MatrixSpec, expand
-from harness.results import CellResult, Layout, RunInfo, RunStore
-from harness.signatures import CRASHED, READY, UNKNOWN, MetricCollector, classify_lines
+from harness.judge.signatures import CRASHED, READY, UNKNOWN, MetricCollector, classify_lines
+from harness.matrix.spec import Cell, MatrixSpec, expand
+from harness.run.backends.inventory import HostFacts, ImageFacts
+from harness.store.masking import Masker
+from harness.store.results import CellResult, Layout, RunInfo, RunStore
 
 FIXTURE_LOGS = Path(__file__).resolve().parent / "fixtures" / "logs"
 STARTED = "2026-11-20T10:00:00+00:00"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter
 
 from harness.judge.families.ready import BUILTIN_READY
+from harness.judge.signatures import BUILTIN_FAMILIES
 from harness.outcomes import RANK, WRAPPERS
-from harness.signatures import BUILTIN_FAMILIES
 
 
 def _cell(text: str) -> str:

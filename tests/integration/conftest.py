@@ -13,7 +13,7 @@ import yaml
 from build_images import BASE_TAG, ensure_fixture_images
 from engine import HOW
 
-from harness.docker_ops import LABEL_OWNER
+from harness.run.backends.docker_ops import LABEL_OWNER
 
 pytestmark = pytest.mark.docker
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.results import SCHEMA_VERSION
+from harness.store.results import SCHEMA_VERSION
 
 pytestmark = pytest.mark.docker
 ROOT = Path(__file__).resolve().parents[2]

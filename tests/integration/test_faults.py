@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.docker_ops import LABEL_CELL, LABEL_OWNER
+from harness.run.backends.docker_ops import LABEL_CELL, LABEL_OWNER
 from tests.integration.test_lifecycle import READY_LINE, SERVE
 
 pytestmark = pytest.mark.docker

@@ -18,7 +18,7 @@ from build_images import BASE_TAG
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.docker_ops import LABEL_CELL, LABEL_OWNER
+from harness.run.backends.docker_ops import LABEL_CELL, LABEL_OWNER
 from tests.conftest import MatrixWriter
 
 pytestmark = pytest.mark.docker

@@ -16,7 +16,7 @@ from build_images import BASE_TAG
 from typer.testing import CliRunner
 
 from harness.cli import app
-from harness.docker_ops import LABEL_OWNER
+from harness.run.backends.docker_ops import LABEL_OWNER
 
 pytestmark = pytest.mark.docker
 TEMPLATES = Path(__file__).resolve().parents[1] / "fixtures" / "templates"

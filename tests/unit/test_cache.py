@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.cache import cache_index, cache_key, plan_reuse
-from harness.masking import Masker
-from harness.matrix import expand, load_matrix
-from harness.results import CellResult, RunStore, load_run
-from harness.runner import PreparedCell, Repeats, combine, prepare, watch_rules
+from harness.matrix.spec import expand, load_matrix
+from harness.run.runner import PreparedCell, Repeats, combine, prepare, watch_rules
+from harness.store.cache import cache_index, cache_key, plan_reuse
+from harness.store.masking import Masker
+from harness.store.results import CellResult, RunStore, load_run
 from tests.conftest import MatrixWriter
 
 IDS = {"a:1": "sha256:" + "1" * 64, "a:2": "sha256:" + "2" * 64}
@@ -69,7 +69,7 @@ def stored_run(
     write_matrix: MatrixWriter, tmp_path: Path, outcomes: tuple[str, str]
 ) -> tuple[list[PreparedCell], dict[str, str | None], RunStore]:
     """A run folder whose two cells ended with `outcomes`, each result keyed like the current cells."""
-    from harness.results import RunInfo
+    from harness.store.results import RunInfo
 
     cells, rules = prepared_cells(write_matrix, tmp_path)
     keys = {c.cell.id: key_of(c, rules) for c in cells}

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.compare import (
+from harness.errors import UsageError
+from harness.matrix.spec import Cell
+from harness.report.compare import (
     CHANGED,
     FIX,
     ONLY_AFTER,
@@ -22,9 +24,7 @@ from harness.compare import (
     history_markdown,
     split_by_axis,
 )
-from harness.errors import UsageError
-from harness.matrix import Cell
-from harness.results import CellResult, load_run
+from harness.store.results import CellResult, load_run
 from tests.runs import fixed_1_4, make_run
 
 
@@ -136,7 +136,7 @@ def test_history_of_a_non_image_axis_has_no_digest(tmp_path: Path) -> None:
 
 
 def test_history_counts_launches_not_reused_results(tmp_path: Path) -> None:
-    from harness.results import CachedFrom
+    from harness.store.results import CachedFrom
 
     first = load_run(make_run(tmp_path, run_id="20261120-100000-r"))
     again = load_run(make_run(tmp_path, run_id="20261121-100000-r"))

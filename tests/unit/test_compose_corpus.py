@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.matrix import expand, load_matrix
-from harness.runner import prepare
+from harness.matrix.spec import expand, load_matrix
+from harness.run.runner import prepare
 from harness.safe_yaml import load_yaml
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "compose_corpus"

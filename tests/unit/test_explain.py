@@ -5,7 +5,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.explain import Finding, _matches, describe, explain
+from harness.report.explain import Finding, _matches, describe, explain
 
 
 def md(findings: list[Finding]) -> str:

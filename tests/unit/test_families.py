@@ -8,8 +8,8 @@ import re
 import pytest
 
 from harness.judge.families import Family
+from harness.judge.signatures import BUILTIN_FAMILIES, classify_lines
 from harness.outcomes import RANK
-from harness.signatures import BUILTIN_FAMILIES, classify_lines
 
 FAMILIES = {family.runtime: family for family in BUILTIN_FAMILIES}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.inventory import gpu_tool_lines, local_facts
+from harness.run.backends.inventory import gpu_tool_lines, local_facts
 
 LSPCI = """\
 00:00.0 Host bridge: Intel Corporation Device 7d1a (rev 01)

@@ -5,7 +5,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.logstream import CUT_MARK, CappedLog, LineSplitter
+from harness.judge.logstream import CUT_MARK, CappedLog, LineSplitter
 
 
 def split_all(chunks: list[bytes], limit: int = 64) -> list[str]:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.masking import Masker, StreamMasker, collect_secrets, looks_secret
+from harness.store.masking import Masker, StreamMasker, collect_secrets, looks_secret
 
 TOKEN = "hf_QmVyeVNlY3JldFRva2VuMTIz"
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harness.errors import MatrixError
-from harness.matrix import MatrixSpec, cell_id, expand, load_matrix, matrix_json_schema
+from harness.matrix.spec import MatrixSpec, cell_id, expand, load_matrix, matrix_json_schema
 from tests.conftest import MatrixWriter
 
 ROOT = Path(__file__).resolve().parents[2]

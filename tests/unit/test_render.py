@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from harness.errors import TemplateError
-from harness.matrix import expand, load_matrix
-from harness.render import render_all, render_cell
+from harness.matrix.render import render_all, render_cell
+from harness.matrix.spec import expand, load_matrix
 from tests.conftest import MatrixWriter
 
 TEMPLATE = """services:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from harness.report import (
+from harness.report.report import (
     GITHUB_COMMENT_LIMIT,
     ReportOptions,
     code_block,
@@ -21,7 +21,7 @@ from harness.report import (
     render_report,
     summary_counts,
 )
-from harness.results import CellResult, RunRecord, load_run
+from harness.store.results import CellResult, RunRecord, load_run
 from tests.runs import MATRIX, make_run
 
 
@@ -175,7 +175,7 @@ def test_runs_stored_before_schema_2_still_report(tmp_path: Path) -> None:
 
 
 def test_repeated_and_reused_cells_say_so_in_the_table() -> None:
-    from harness.results import Attempt, CachedFrom
+    from harness.store.results import Attempt, CachedFrom
 
     flaky = result("device_lost", image="a", tp="2").model_copy(
         update={

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ComposeError, MatrixError
-from harness.masking import Masker
-from harness.matrix import expand, load_matrix
-from harness.runner import expose_probe_port, prepare, run_masker, watch_rules, write_compose_files
-from harness.signatures import builtin_ready_patterns
+from harness.judge.signatures import builtin_ready_patterns
+from harness.matrix.spec import expand, load_matrix
+from harness.run.runner import expose_probe_port, prepare, run_masker, watch_rules, write_compose_files
+from harness.store.masking import Masker
 from tests.conftest import MatrixWriter
 
 PROBE = {"http": {"port": 8000, "path": "/health"}}

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.outcomes import CAUSES, RANK, WRAPPERS
-from harness.signatures import (
+from harness.judge.signatures import (
     BUILTIN_READY,
     BUILTIN_SIGNATURES,
     READY,
@@ -22,6 +21,7 @@ from harness.signatures import (
     merge_signatures,
     required_literals,
 )
+from harness.outcomes import CAUSES, RANK, WRAPPERS
 
 LOGS = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
 

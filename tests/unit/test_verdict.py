@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.signatures import CRASHED, READY, TIMEOUT, Match
-from harness.verdict import Observation, decide
+from harness.judge.signatures import CRASHED, READY, TIMEOUT, Match
+from harness.judge.verdict import Observation, decide
 
 DEVICE_LOST = Match("device_lost", 10, 31, "RuntimeError: ... UR_RESULT_ERROR_DEVICE_LOST")
 

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from harness.errors import UsageError
-from harness.report import cell_text, escape_markdown_cell
-from harness.results import CellResult, RunRecord
-from harness.signatures import ERROR, NOT_RUN, READY
+from harness.judge.signatures import ERROR, NOT_RUN, READY
+from harness.report.report import cell_text, escape_markdown_cell
+from harness.store.results import CellResult, RunRecord
 
 REGRESSION = "regression"
 FIX = "fix"

@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from harness.signatures import READY
+from harness.judge.signatures import READY
 
 MAX_TERMS = 2
 

@@ -11,9 +11,9 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from harness.matrix import Cell
-from harness.report import cell_text
-from harness.results import CellResult
+from harness.matrix.spec import Cell
+from harness.report.report import cell_text
+from harness.store.results import CellResult
 
 RUNNING = "▶"
 PENDING = "·"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from harness.compose.model import Problem
 from harness.errors import ComposeError, TemplateError
-from harness.matrix import Cell, Matrix
-from harness.render import CellTemplateError, RenderedCell, TemplateLines
+from harness.matrix.render import CellTemplateError, RenderedCell, TemplateLines
+from harness.matrix.spec import Cell, Matrix
 from harness.safe_yaml import KeyPath
 
 SHOWN_CELLS = 3

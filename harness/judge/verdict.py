@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.signatures import CRASHED, READY, TIMEOUT, Match
+from harness.judge.signatures import CRASHED, READY, TIMEOUT, Match
 
 
 @dataclass(frozen=True)

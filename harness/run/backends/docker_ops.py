@@ -26,8 +26,8 @@ from docker.utils import parse_repository_tag
 
 from harness.compose import ServicePlan, VolumeSpec
 from harness.errors import DockerUnavailableError, HarnessError
-from harness.logstream import CappedLog, LineSplitter
-from harness.masking import Masker, StreamMasker
+from harness.judge.logstream import CappedLog, LineSplitter
+from harness.store.masking import Masker, StreamMasker
 
 LABEL_OWNER = "io.image-bisect"
 LABEL_RUN = "io.image-bisect.run"

@@ -17,17 +17,11 @@ from typing import Any
 import docker
 import yaml
 
-from harness import docker_ops
 from harness.compose import ComposePlan, Problem, Selection, plan_compose
 from harness.compose.interpolate import escape
 from harness.compose.project import interpolation_values, load_compose
 from harness.errors import MatrixError, UsageError
-from harness.findings import Findings
-from harness.masking import Masker, collect_secrets
-from harness.matrix import Cell, HttpProbe, Matrix
-from harness.render import CellTemplateError, load_template, render_cell
-from harness.results import CellResult, RunStore, now_iso, write_atomic
-from harness.signatures import (
+from harness.judge.signatures import (
     BUILTIN_VERSIONS,
     ERROR,
     NOT_RUN,
@@ -40,8 +34,14 @@ from harness.signatures import (
     builtin_ready_patterns,
     merge_signatures,
 )
+from harness.judge.verdict import Observation, decide
+from harness.matrix.findings import Findings
+from harness.matrix.render import CellTemplateError, load_template, render_cell
+from harness.matrix.spec import Cell, HttpProbe, Matrix
+from harness.run.backends import docker_ops
+from harness.store.masking import Masker, collect_secrets
+from harness.store.results import CellResult, RunStore, now_iso, write_atomic
 from harness.units import format_seconds
-from harness.verdict import Observation, decide
 
 TAIL_LINES = 25
 

@@ -20,9 +20,9 @@ from pydantic import BaseModel, Field, ValidationError
 
 from harness import __version__
 from harness.errors import UsageError
-from harness.inventory import HostFacts, ImageFacts
-from harness.masking import Masker
-from harness.matrix import ReportSpec
+from harness.matrix.spec import ReportSpec
+from harness.run.backends.inventory import HostFacts, ImageFacts
+from harness.store.masking import Masker
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

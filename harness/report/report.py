@@ -20,10 +20,10 @@ from typing import Any
 import yaml
 
 from harness import __version__
-from harness.explain import describe, explain
-from harness.inventory import HostFacts, ImageFacts
-from harness.results import CellResult, RunRecord
-from harness.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, error_lines
+from harness.judge.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, error_lines
+from harness.report.explain import describe, explain
+from harness.run.backends.inventory import HostFacts, ImageFacts
+from harness.store.results import CellResult, RunRecord
 
 EMOJI = {READY: "✅", CRASHED: "💥", TIMEOUT: "⏱️", ERROR: "⚠️", NOT_RUN: "⏸️"}
 FAILURE_EMOJI = "❌"

@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 
 from harness.errors import TemplateError
-from harness.matrix import Cell, Matrix
+from harness.matrix.spec import Cell, Matrix
 from harness.safe_yaml import YamlInputError, decode_problem, load_yaml
 
 

@@ -15,10 +15,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from harness.errors import UsageError
-from harness.masking import Masker
-from harness.results import CachedFrom, CellResult, RunRecord, RunStore, load_run, run_folders
-from harness.runner import PreparedCell, Repeats, WatchRules
-from harness.signatures import ready_fingerprint
+from harness.judge.signatures import ready_fingerprint
+from harness.run.runner import PreparedCell, Repeats, WatchRules
+from harness.store.masking import Masker
+from harness.store.results import CachedFrom, CellResult, RunRecord, RunStore, load_run, run_folders
 
 
 def cache_key(

@@ -1,0 +1,1 @@
+"""What people read: the issue-ready report, `--explain`, comparisons of runs, and the live display."""
