@@ -34,7 +34,8 @@ from build_images import BASE_TAG, ensure_fixture_images  # noqa: E402
 from harness.judge.signatures import classify_lines  # noqa: E402
 from harness.matrix.spec import expand, load_matrix  # noqa: E402
 from harness.run.backends import docker_ops  # noqa: E402
-from harness.run.runner import PreparedCell, prepare, run_cell, watch_rules  # noqa: E402
+from harness.run.backends.docker import DockerBackend  # noqa: E402
+from harness.run.plan import PreparedCell, prepare, watch_rules  # noqa: E402
 from harness.store.results import RunStore  # noqa: E402
 
 FLOOD = (
@@ -101,7 +102,7 @@ def main() -> None:
         prepared, rules = flood_cell(workdir, args.size, args.budget)
         store = RunStore(workdir / "results", "bench")
         base = measured(lambda: plain_sdk(client, prepared, args.budget))
-        ours = measured(lambda: run_cell(client, prepared, rules, store).outcome)
+        ours = measured(lambda: DockerBackend(client).run_cell(prepared, rules, store).outcome)
     rows = [
         ["plain SDK", base[0], f"{base[1]:.1f}", f"{base[2]:.0f}"],
         ["harness", ours[0], f"{ours[1]:.1f}", f"{ours[2]:.0f}"],

@@ -34,7 +34,8 @@ from build_images import BASE_TAG, ensure_fixture_images  # noqa: E402
 from harness.judge.signatures import classify_lines  # noqa: E402
 from harness.matrix.spec import expand, load_matrix  # noqa: E402
 from harness.run.backends import docker_ops  # noqa: E402
-from harness.run.runner import PreparedCell, WatchRules, prepare, run_cell, watch_rules  # noqa: E402
+from harness.run.backends.docker import DockerBackend  # noqa: E402
+from harness.run.plan import PreparedCell, WatchRules, prepare, watch_rules  # noqa: E402
 from harness.store.results import RunStore  # noqa: E402
 
 SERVE = "while :; do sleep 1 & wait $!; done"
@@ -94,7 +95,7 @@ def plain_sdk(client: Any, prepared: PreparedCell, budget: float) -> tuple[float
 
 def harness(client: Any, prepared: PreparedCell, rules: WatchRules, store: RunStore) -> tuple[float, str]:
     started = time.monotonic()
-    result = run_cell(client, prepared, rules, store)
+    result = DockerBackend(client).run_cell(prepared, rules, store)
     return time.monotonic() - started, result.outcome
 
 

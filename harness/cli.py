@@ -110,7 +110,8 @@ def run(
     """Launch every cell of the matrix and print the outcome table."""
     from harness.report.progress import MatrixProgress
     from harness.report.report import outcome_table, summary_counts
-    from harness.run.runner import watch_rules
+    from harness.run.backends.docker import DockerBackend
+    from harness.run.plan import watch_rules
     from harness.session import ENGINE_LOST, INTERRUPTED, RunRequest, execute
 
     if resumed_run is not None and not resume:
@@ -139,7 +140,7 @@ def run(
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         with MatrixProgress(err, cells, layout.rows, layout.cols) as progress:
-            outcome = execute(request, progress)
+            outcome = execute(request, progress, DockerBackend())
     finally:
         signal.signal(signal.SIGTERM, previous)
     typer.echo(outcome_table(outcome.results, layout.rows, layout.cols, layout.show))
@@ -289,7 +290,7 @@ def plan(matrix_path: MatrixArg) -> None:
     """List the cells of a matrix and check every one (render and translate) without launching anything."""
     from tabulate import tabulate
 
-    from harness.run.runner import prepare
+    from harness.run.plan import prepare
 
     matrix, cells = _load(matrix_path)
     notices: list[str] = []
@@ -309,7 +310,7 @@ def render(
     ] = None,
 ) -> None:
     """Render and check every cell's compose file without launching anything."""
-    from harness.run.runner import prepare, run_masker, write_compose_files
+    from harness.run.plan import prepare, run_masker, write_compose_files
 
     matrix, cells = _load(matrix_path)
     target = out or Path("rendered") / matrix.spec.name
@@ -335,7 +336,7 @@ def classify(
 ) -> None:
     """Apply the run's log classifier to saved logs (e.g. pasted from a bug report)."""
     from harness.judge.signatures import BUILTIN_RULES, judge_lines
-    from harness.run.runner import watch_rules
+    from harness.run.plan import watch_rules
 
     if output_format not in ("text", "json"):
         raise UsageError(f"--format {output_format}: expected text or json")
@@ -416,19 +417,15 @@ def clean(
     ] = False,
 ) -> None:
     """Remove containers and networks left by bisect runs whose process is gone (found by label)."""
-    from harness.run.backends import docker_ops
+    from harness.run.backends.docker import DockerBackend
 
-    client = docker_ops.connect()
-    if everything or run_id:
-        filters = {docker_ops.LABEL_OWNER: "1"}
-        if run_id and not everything:
-            filters[docker_ops.LABEL_RUN] = run_id
-        removed = docker_ops.remove_labelled(client, filters)
-    else:
-        removed = docker_ops.remove_orphans(client)
+    backend = DockerBackend()
+    backend.connect()
+    whose = None if everything else run_id
+    removed = backend.remove_runs(whose) if everything or run_id else backend.remove_orphans()
     err.print(f"removed {len(removed)}: {', '.join(removed)}" if removed else "nothing to remove")
     if volumes:
-        gone, busy = docker_ops.remove_volumes(client)
+        gone, busy = backend.remove_volumes()
         err.print(f"removed volumes {', '.join(gone)}" if gone else "no bisect volumes to remove")
         if busy:
             err.print(f"kept volumes in use by a live run: {', '.join(busy)}")

@@ -13,24 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import docker
-
 from harness.errors import HarnessError, UsageError
 from harness.matrix.spec import Cell, Matrix, TableSpec
-from harness.run.backends import docker_ops
-from harness.run.backends.inventory import ImageFacts, host_facts, image_facts
-from harness.run.runner import (
-    EngineLost,
-    PreparedCell,
-    Repeats,
-    RunInterrupted,
-    RunStopped,
-    prepare,
-    run_cells,
-    run_masker,
-    watch_rules,
-    write_compose_files,
-)
+from harness.run.backends.base import Backend
+from harness.run.backends.docker_ops import LABEL_PID
+from harness.run.backends.inventory import HostFacts, ImageFacts
+from harness.run.plan import PreparedCell, prepare, run_masker, watch_rules, write_compose_files
+from harness.run.schedule import EngineLost, Repeats, RunInterrupted, RunStopped, run_cells
 from harness.store.cache import cache_index, cache_key, plan_reuse
 from harness.store.results import (
     CellResult,
@@ -96,7 +85,7 @@ def _resumed_folder(request: RunRequest) -> Path:
     return mine[-1]
 
 
-def _open_run(request: RunRequest) -> tuple[str, RunRecord | None]:
+def _open_run(request: RunRequest, backend: Backend) -> tuple[str, RunRecord | None]:
     if request.resume is None:
         return new_run_id(request.matrix.spec.name), None
     record = load_run(_resumed_folder(request))
@@ -104,27 +93,28 @@ def _open_run(request: RunRequest) -> tuple[str, RunRecord | None]:
         raise UsageError(
             f"--resume {record.run_id}: that run is of matrix {record.info.name!r}, not {request.matrix.spec.name!r}"
         )
-    if record.info.owner and docker_ops.owner_alive(record.info.owner):
-        pid = record.info.owner.get(docker_ops.LABEL_PID)
+    if record.info.owner and backend.owner_alive(record.info.owner):
+        pid = record.info.owner.get(LABEL_PID)
         raise UsageError(f"--resume {record.run_id}: that run is still going (pid {pid}); wait for it or stop it")
     return record.run_id, record
 
 
-def pull_images(client: docker.DockerClient, refs: Sequence[str], reporter: Reporter) -> None:
+def pull_images(backend: Backend, refs: Sequence[str], reporter: Reporter) -> None:
     """Pull each reference once; a failure is reported and its cells end as `error` (image missing)."""
     for ref in refs:
         reporter.note(f"pulling {ref}")
-        problem = docker_ops.pull(client, ref, reporter.note)
+        problem = backend.pull(ref, reporter.note)
         if problem is not None:
             reporter.note(f"pull {ref} failed: {problem}")
 
 
-def execute(request: RunRequest, reporter: Reporter) -> RunOutcome:
-    """Run (or resume) a matrix; results so far are kept whatever stops it."""
+def execute(request: RunRequest, reporter: Reporter, backend: Backend) -> RunOutcome:
+    """Run (or resume) a matrix on the backend the caller chose; results so far are kept whatever
+    stops it."""
     matrix = request.matrix
     rules = watch_rules(matrix)
     repeats = Repeats(request.repeats or matrix.spec.repeats, request.until_fail)
-    run_id, resumed = _open_run(request)
+    run_id, resumed = _open_run(request, backend)
     store = RunStore(request.results, run_id)
     token = run_id.rsplit("-", 1)[-1]
     notices: list[str] = []
@@ -135,29 +125,27 @@ def execute(request: RunRequest, reporter: Reporter) -> RunOutcome:
     fresh = resumed is None
     try:
         write_compose_files(prepared, masker)
-        client = docker_ops.connect()
-        docker_ops.check_networks(client, sorted({n for item in prepared for n in item.plan.external_networks}))
-        volumes = {v.name: v for item in prepared for v in item.plan.volumes}
-        created = docker_ops.ensure_volumes(client, list(volumes.values()), matrix.spec.name)
+        backend.connect()
+        created = backend.provision(prepared, matrix.spec.name)
     except HarnessError:
         if fresh:
             shutil.rmtree(store.path, ignore_errors=True)
         raise
     if created:
         reporter.note(f"created named volumes {', '.join(created)} (kept for later cells and runs)")
-    removed = docker_ops.remove_orphans(client)
+    removed = backend.remove_orphans()
     if removed:
         reporter.note(f"removed leftovers of runs whose process is gone: {', '.join(removed)}")
     refs = sorted({ref for item in prepared for ref in item.images.values()})
     if request.pull:
-        pull_images(client, refs, reporter)
-    images = image_facts(client, refs, matrix.spec.report.image_labels)
+        pull_images(backend, refs, reporter)
+    images = backend.image_facts(refs, matrix.spec.report.image_labels)
     image_ids = {ref: next((f.id for f in images if f.ref == ref), None) for ref in refs}
     keys = {item.cell.id: cache_key(item, image_ids, rules, masker, repeats) for item in prepared}
     index = cache_index(request.results, skip_run=run_id) if request.use_cache else {}
     reuse = plan_reuse(prepared, keys, store, resumed, index, request.rerun)
     layout = matrix.spec.table_layout()
-    info = _run_info(request, run_id, prepared, layout, resumed, images, client)
+    info = _run_info(request, run_id, prepared, layout, resumed, images, backend.host_facts(), backend.owner())
     store.write_run(info)
     outcome = RunOutcome(run_id, store.path, reused=len(reuse))
     launching = len(prepared) - len(reuse)
@@ -169,7 +157,7 @@ def execute(request: RunRequest, reporter: Reporter) -> RunOutcome:
     )
     try:
         outcome.results = run_cells(
-            client,
+            backend,
             prepared,
             rules,
             store,
@@ -208,7 +196,8 @@ def _run_info(
     layout: TableSpec,
     resumed: RunRecord | None,
     images: list[ImageFacts],
-    client: docker.DockerClient,
+    host: HostFacts,
+    owner: dict[str, str],
 ) -> RunInfo:
     matrix = request.matrix
     return RunInfo(
@@ -221,6 +210,6 @@ def _run_info(
         layout=Layout(axes=list(matrix.spec.axes), rows=layout.rows, cols=layout.cols, show=layout.show),
         report=matrix.spec.report,
         images=images,
-        owner=docker_ops.process_labels(),
-        host=host_facts(client),
+        owner=owner,
+        host=host,
     )

@@ -15,8 +15,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from harness.errors import UsageError
+from harness.judge.judge import WatchRules
 from harness.judge.signatures import ready_fingerprint
-from harness.run.runner import PreparedCell, Repeats, WatchRules
+from harness.run.plan import PreparedCell
+from harness.run.schedule import Repeats
 from harness.store.masking import Masker
 from harness.store.results import CachedFrom, CellResult, RunRecord, RunStore, load_run, run_folders
 

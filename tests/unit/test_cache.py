@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.matrix.spec import expand, load_matrix
-from harness.run.runner import PreparedCell, Repeats, combine, prepare, watch_rules
+from harness.run.plan import PreparedCell, prepare, watch_rules
+from harness.run.schedule import Repeats, combine
 from harness.store.cache import cache_index, cache_key, plan_reuse
 from harness.store.masking import Masker
 from harness.store.results import CellResult, RunStore, load_run

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from harness.matrix.spec import expand, load_matrix
-from harness.run.runner import prepare
+from harness.run.plan import prepare
 from harness.safe_yaml import load_yaml
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "compose_corpus"

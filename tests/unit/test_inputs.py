@@ -19,7 +19,7 @@ from harness.compose import ComposePlan, translate
 from harness.compose.project import load_compose
 from harness.errors import ComposeError, ExitCode
 from harness.matrix.spec import expand, load_matrix
-from harness.run.runner import prepare, run_masker, write_compose_files
+from harness.run.plan import prepare, run_masker, write_compose_files
 from harness.safe_yaml import YamlInputError, load_yaml
 from tests.conftest import MatrixWriter
 from tests.unit.test_compose import CASES

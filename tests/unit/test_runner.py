@@ -9,7 +9,7 @@ import pytest
 from harness.errors import ComposeError, MatrixError
 from harness.judge.signatures import builtin_ready_patterns
 from harness.matrix.spec import expand, load_matrix
-from harness.run.runner import expose_probe_port, prepare, run_masker, watch_rules, write_compose_files
+from harness.run.plan import expose_probe_port, prepare, run_masker, watch_rules, write_compose_files
 from harness.store.masking import Masker
 from tests.conftest import MatrixWriter
 

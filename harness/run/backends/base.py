@@ -1,0 +1,59 @@
+"""What running cells needs from an engine. The scheduler and the session see only this; a backend
+owns everything that talks to its engine (Docker today, a Ray cluster next)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
+
+from harness.judge.judge import WatchRules
+from harness.run.backends.inventory import HostFacts, ImageFacts
+from harness.run.plan import PreparedCell
+from harness.store.results import CellResult, RunStore
+
+
+class Backend(Protocol):
+    name: str
+
+    def connect(self) -> None:
+        """Reach the engine, or raise a HarnessError saying how to get one."""
+
+    def owner_alive(self, owner: Mapping[str, str]) -> bool:
+        """Whether the process that owns a run (its `owner` labels) still runs."""
+
+    def owner(self) -> dict[str, str]:
+        """This process's owner labels, stored with the run so others can tell it is alive."""
+
+    def provision(self, prepared: Sequence[PreparedCell], matrix_name: str) -> list[str]:
+        """Check what the cells need to exist (external networks) and create what they share (named
+        volumes); returns what was created."""
+
+    def remove_orphans(self) -> list[str]:
+        """Remove what runs whose process is gone left behind; returns what was removed."""
+
+    def remove_runs(self, run_id: str | None) -> list[str]:
+        """Remove everything of one run, or of every run when `run_id` is None."""
+
+    def remove_volumes(self) -> tuple[list[str], list[str]]:
+        """Remove the named volumes the harness created: (removed, kept because in use)."""
+
+    def pull(self, ref: str, say: Callable[[str], None]) -> str | None:
+        """Pull an image; None, or why it failed."""
+
+    def image_facts(self, refs: Sequence[str], extra_labels: Sequence[str]) -> list[ImageFacts]: ...
+
+    def host_facts(self) -> HostFacts: ...
+
+    def run_cell(
+        self, prepared: PreparedCell, rules: WatchRules, store: RunStore, attempt: int | None = None
+    ) -> CellResult:
+        """Launch one cell, judge it, store its logs and always remove what it started."""
+
+    def answers(self) -> bool:
+        """Whether the engine answers now."""
+
+    def wait_for(self, seconds: float) -> bool:
+        """Wait up to `seconds` for the engine to answer again."""
+
+    def remove_cell(self, run_id: str, cell_id: str) -> None:
+        """Remove what one cell left (after the engine came back from a loss)."""
