@@ -106,6 +106,10 @@ def run(
     wait_engine: Annotated[
         str, typer.Option("--wait-engine", help="when the engine goes away, wait this long for it (e.g. 60s)")
     ] = "0s",
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="cells at once, on disjoint devices (default: matrix `jobs`, else 1)"),
+    ] = None,
 ) -> None:
     """Launch every cell of the matrix and print the outcome table."""
     from harness.report.progress import MatrixProgress
@@ -135,11 +139,14 @@ def run(
         until_fail=until_fail,
         pull=pull,
         wait_engine=wait_seconds,
+        jobs=jobs,
     )
     layout = matrix.spec.table_layout()
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        with MatrixProgress(err, cells, layout.rows, layout.cols) as progress:
+        with MatrixProgress(
+            err, cells, layout.rows, layout.cols, matrix.spec.timeout, jobs or matrix.spec.jobs
+        ) as progress:
             outcome = execute(request, progress, DockerBackend())
     finally:
         signal.signal(signal.SIGTERM, previous)

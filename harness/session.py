@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from harness.errors import HarnessError, UsageError
+from harness.matrix.findings import Findings
+from harness.matrix.render import Placement
 from harness.matrix.spec import Cell, Matrix, TableSpec
 from harness.run.backends.base import Backend
 from harness.run.backends.docker_ops import LABEL_PID
 from harness.run.backends.inventory import HostFacts, ImageFacts
-from harness.run.plan import PreparedCell, prepare, run_masker, watch_rules, write_compose_files
-from harness.run.schedule import EngineLost, Repeats, RunInterrupted, RunStopped, run_cells
+from harness.run.plan import PreparedCell, Preparer, prepare, run_masker, watch_rules, write_compose_files
+from harness.run.resources import DevicePool
+from harness.run.schedule import EngineLost, Repeats, RunInterrupted, RunStopped, Schedule, run_cells
 from harness.store.cache import cache_index, cache_key, plan_reuse
+from harness.store.masking import Masker
 from harness.store.results import (
     CellResult,
     Layout,
@@ -52,6 +56,8 @@ class RunRequest:
     until_fail: bool = False
     pull: bool = False
     wait_engine: float = 0.0
+    jobs: int | None = None
+    """cells at once; the matrix's `jobs` when None"""
 
 
 class Reporter(Protocol):
@@ -62,6 +68,9 @@ class Reporter(Protocol):
     def cell_started(self, cell: Cell) -> None: ...
 
     def cell_finished(self, result: CellResult) -> None: ...
+
+    def cell_line(self, cell_id: str, line: str) -> None:
+        """The latest line a running cell printed (masked)."""
 
 
 @dataclass
@@ -118,7 +127,8 @@ def execute(request: RunRequest, reporter: Reporter, backend: Backend) -> RunOut
     store = RunStore(request.results, run_id)
     token = run_id.rsplit("-", 1)[-1]
     notices: list[str] = []
-    prepared = prepare(matrix, request.cells, lambda cell: store.cell_dir(cell.id), token, notices=notices)
+    preparer = Preparer(matrix, lambda cell: store.cell_dir(cell.id), token)
+    prepared = prepare(matrix, request.cells, preparer.compose_dir_of, token, notices=notices, preparer=preparer)
     for line in notices:
         reporter.note(line)
     store.masker = masker = run_masker(matrix, prepared)
@@ -131,6 +141,7 @@ def execute(request: RunRequest, reporter: Reporter, backend: Backend) -> RunOut
         if fresh:
             shutil.rmtree(store.path, ignore_errors=True)
         raise
+    schedule = _schedule(request, prepared, preparer, masker, backend)
     if created:
         reporter.note(f"created named volumes {', '.join(created)} (kept for later cells and runs)")
     removed = backend.remove_orphans()
@@ -172,6 +183,8 @@ def execute(request: RunRequest, reporter: Reporter, backend: Backend) -> RunOut
             reuse=reuse,
             repeats=repeats,
             keys=keys,
+            schedule=schedule,
+            on_line=reporter.cell_line,
         )
     except RunStopped as stop:
         outcome.results, outcome.stopped = stop.results, stop.reason
@@ -187,6 +200,42 @@ def execute(request: RunRequest, reporter: Reporter, backend: Backend) -> RunOut
             )
         )
     return outcome
+
+
+def _schedule(
+    request: RunRequest, prepared: Sequence[PreparedCell], preparer: Preparer, masker: Masker, backend: Backend
+) -> Schedule:
+    """How many cells at once and on which devices; each cell is prepared again, once placed, for the
+    devices and ports it got, and its stored compose file shows them."""
+    matrix = request.matrix
+    resources = matrix.spec.resources
+    pool = None
+    if resources is not None:
+        declared = resources.devices
+        devices = [str(d) for d in declared] if isinstance(declared, list) else backend.devices()
+        if not devices:
+            raise UsageError(
+                f"{matrix.path}: resources.devices: auto found no GPU (nvidia-smi -L, sycl-ls, rocm-smi --showid "
+                "listed none); list the device ids"
+            )
+        too_big = [item for item in prepared if item.needs > len(devices)]
+        if too_big:
+            raise UsageError(
+                f"{matrix.path}: resources: cell {too_big[0].cell.id} needs {too_big[0].needs} devices, "
+                f"this host has {len(devices)} ({', '.join(devices)})"
+            )
+        pool = DevicePool(tuple(devices))
+
+    def place(item: PreparedCell, placement: Placement) -> PreparedCell:
+        findings = Findings(matrix, [item.cell])
+        placed = preparer.cell(item.cell, placement, findings)
+        findings.raise_if_any()
+        assert placed is not None
+        placed = replace(placed, needs=item.needs)
+        write_compose_files([placed], masker)
+        return placed
+
+    return Schedule(jobs=request.jobs or matrix.spec.jobs, pool=pool, place=place)
 
 
 def _run_info(

@@ -39,14 +39,32 @@ class CellTemplateError(TemplateError):
         super().__init__(f"{where}: {detail}")
 
 
-def template_context(matrix: Matrix, cell: Cell) -> dict[str, Any]:
-    """Each axis by name, each var by name and as `vars`, the cell, and where the matrix lives."""
+@dataclass(frozen=True)
+class Placement:
+    """Where a cell runs: the devices it holds and the host ports it may listen on."""
+
+    devices: tuple[str, ...] = ()
+    ports: tuple[int, ...] = ()
+
+
+def template_context(matrix: Matrix, cell: Cell, placement: Placement | None = None) -> dict[str, Any]:
+    """Each axis by name, each var by name and as `vars`, the cell (with its devices and ports), and
+    where the matrix lives."""
     spec = matrix.spec
+    placement = placement or Placement()
+    about_cell = {
+        "id": cell.id,
+        "labels": dict(cell.labels),
+        "values": dict(cell.values),
+        "devices": list(placement.devices),
+        "port": placement.ports[0] if placement.ports else None,
+        "ports": list(placement.ports),
+    }
     return {
         **spec.vars,
         **cell.values,
         "vars": dict(spec.vars),
-        "cell": {"id": cell.id, "labels": dict(cell.labels), "values": dict(cell.values)},
+        "cell": about_cell,
         "matrix_dir": str(matrix.directory),
         "matrix_name": spec.name,
     }
@@ -80,12 +98,27 @@ def load_template(matrix: Matrix) -> jinja2.Template:
         raise TemplateError(f"{matrix.template_path}: cannot read: {exc.strerror}") from None
 
 
-def render_cell(matrix: Matrix, cell: Cell, template: jinja2.Template | None = None) -> RenderedCell:
+def render_count(expression: int | str, context: Mapping[str, Any]) -> int:
+    """A number written as a number or as a template expression over a cell's values (`{{ tp }}`)."""
+    if isinstance(expression, int):
+        return expression
+    try:
+        text = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(expression).render(context).strip()
+    except jinja2.TemplateError as exc:
+        raise ValueError(str(exc)) from None
+    if not text.isdigit():
+        raise ValueError(f"renders {text!r}, not a whole number")
+    return int(text)
+
+
+def render_cell(
+    matrix: Matrix, cell: Cell, template: jinja2.Template | None = None, placement: Placement | None = None
+) -> RenderedCell:
     template = template or load_template(matrix)
     name = matrix.template_path.name
     where = f"{name}: cell {cell.id} ({cell.describe()})"
     try:
-        text = template.render(template_context(matrix, cell))
+        text = template.render(template_context(matrix, cell, placement))
     except jinja2.UndefinedError as exc:
         raise CellTemplateError(where, f"{exc.message}; define it in vars or as an axis") from None
     except jinja2.TemplateError as exc:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -122,6 +122,31 @@ class ReportSpec(_Strict):
     after: int = Field(default=5, ge=0, description="log lines shown after a matched line")
 
 
+class ResourcesSpec(_Strict):
+    """The host's devices and how many each cell needs; cells that run side by side (`jobs`) get
+    disjoint sets, which the template reads as `cell.devices`."""
+
+    devices: list[int | str] | Literal["auto"] = Field(
+        description="device ids as the runtime numbers them (e.g. [0, 1, 2, 3]; Level Zero order for Intel), "
+        "or auto to ask nvidia-smi, xpu-smi or rocm-smi"
+    )
+    per_cell: int | str = Field(
+        default=1, description="devices one cell needs: a number, or a template expression such as '{{ tp }}'"
+    )
+
+    @field_validator("devices")
+    @classmethod
+    def _distinct(cls, devices: list[int | str] | str) -> list[int | str] | str:
+        if isinstance(devices, list):
+            names = [str(d) for d in devices]
+            if not names:
+                raise ValueError("list at least one device, or write auto")
+            repeated = sorted({n for n in names if names.count(n) > 1})
+            if repeated:
+                raise ValueError(f"device {', '.join(repeated)} is listed twice")
+        return devices
+
+
 class MatrixSpec(_Strict):
     """The matrix file as written; see README 'Matrix file reference'."""
 
@@ -155,6 +180,8 @@ class MatrixSpec(_Strict):
     )
     report: ReportSpec = Field(default_factory=ReportSpec)
     repeats: int = Field(default=1, ge=1, le=1000, description="launches per cell; outcomes shown as k/N")
+    jobs: int = Field(default=1, ge=1, le=256, description="cells run at once (on disjoint devices with resources)")
+    resources: ResourcesSpec | None = None
     log_limit: ByteSize | None = Field(
         default=ByteSize(200_000_000),
         description="cap on a stored log (e.g. 200MB, 1GiB), keeping head and tail; null for no cap",
@@ -287,6 +314,7 @@ def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
         "table": TableSpec,
         "signatures": SignatureSpec,
         "report": ReportSpec,
+        "resources": ResourcesSpec,
     }
     for part in loc:
         if isinstance(part, str) and part in nested:

@@ -20,7 +20,14 @@ from harness.errors import MatrixError, UsageError
 from harness.judge.judge import WatchRules
 from harness.judge.signatures import ReadyPattern, builtin_ready_patterns, merge_signatures
 from harness.matrix.findings import Findings
-from harness.matrix.render import CellTemplateError, load_template, render_cell
+from harness.matrix.render import (
+    CellTemplateError,
+    Placement,
+    load_template,
+    render_cell,
+    render_count,
+    template_context,
+)
 from harness.matrix.spec import Cell, HttpProbe, Matrix
 from harness.store.masking import Masker, collect_secrets
 from harness.store.results import write_atomic
@@ -58,6 +65,11 @@ class PreparedCell:
     compose_text: str
     variables: Mapping[str, str] = field(default_factory=dict)
     """`${VAR}` values the compose file read."""
+    devices: tuple[str, ...] = ()
+    """The devices it was rendered for (the pool's first ones until it is placed at launch)."""
+    ports: tuple[int, ...] = ()
+    needs: int = 0
+    """How many devices it needs (`resources.per_cell`)."""
 
     @property
     def images(self) -> dict[str, str]:
@@ -93,6 +105,107 @@ def container_prefix(run_token: str, cell: Cell) -> str:
     return f"bisect-{run_token}-{cell.id.rsplit('_', 1)[-1]}"
 
 
+PLACEHOLDER_PORT = 0
+"""What `cell.port` and `cell.ports` render as while a run is planned (ports are allocated at launch)."""
+PORTS_PER_CELL = 4
+"""`cell.ports`: the server's port and three more (MASTER_PORT, a collective library's, spare)."""
+
+
+def device_needs(matrix: Matrix, cells: Sequence[Cell]) -> dict[str, int]:
+    """How many devices each cell needs (`resources.per_cell`), checked against the declared pool;
+    every cell's problem is one line."""
+    resources = matrix.spec.resources
+    if resources is None:
+        return {cell.id: 0 for cell in cells}
+    needs: dict[str, int] = {}
+    problems: list[str] = []
+    for cell in cells:
+        try:
+            needs[cell.id] = render_count(resources.per_cell, template_context(matrix, cell))
+        except ValueError as exc:
+            problems.append(f"{matrix.path}: resources.per_cell: cell {cell.id} ({cell.describe()}): {exc}")
+    pool = resources.devices
+    if isinstance(pool, list):
+        problems += [
+            f"{matrix.path}: resources: cell {cell_id} needs {need} devices, the pool has {len(pool)}; "
+            "list more devices or leave the cell out"
+            for cell_id, need in needs.items()
+            if need > len(pool)
+        ]
+    if problems:
+        raise MatrixError("\n".join(problems))
+    return needs
+
+
+def placeholder(matrix: Matrix, need: int) -> Placement:
+    """The placement a cell is planned (and keyed for the cache) with: the pool's first devices."""
+    pool = matrix.spec.resources.devices if matrix.spec.resources else []
+    devices = [str(d) for d in pool[:need]] if isinstance(pool, list) else [str(i) for i in range(need)]
+    return Placement(tuple(devices), (PLACEHOLDER_PORT,) * PORTS_PER_CELL)
+
+
+class Preparer:
+    """Renders, loads and translates one cell for a placement; built once per run so a cell can be
+    prepared again at launch with the devices and ports it really gets."""
+
+    def __init__(
+        self,
+        matrix: Matrix,
+        compose_dir_of: Callable[[Cell], Path],
+        run_token: str,
+        host_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.matrix = matrix
+        self.env = dict(os.environ) if host_env is None else dict(host_env)
+        spec = matrix.spec
+        self.template_dir = matrix.template_path.parent
+        self.values, unreadable = interpolation_values(
+            self.env, self.template_dir, [matrix.directory / f for f in spec.env_files]
+        )
+        if unreadable:
+            raise MatrixError("\n".join(f"{matrix.path}: env_files: {line}" for line in unreadable))
+        self.template = load_template(matrix)
+        self.selection = Selection(spec.service, tuple(spec.start), tuple(spec.profiles))
+        self.http = spec.ready.http if spec.ready else None
+        self.compose_dir_of = compose_dir_of
+        self.run_token = run_token
+
+    def cell(self, cell: Cell, placement: Placement, findings: Findings) -> PreparedCell | None:
+        """The cell ready to launch on `placement`, or None with its problems added to `findings`."""
+        matrix, spec = self.matrix, self.matrix.spec
+        try:
+            rendered = render_cell(matrix, cell, self.template, placement)
+        except CellTemplateError as exc:
+            findings.template(cell, exc)
+            return None
+        loaded = load_compose(rendered.compose, self.template_dir, self.values, self.env.get("HOME"))
+        translation = plan_compose(
+            loaded.document,
+            compose_dir=self.template_dir,
+            name_prefix=container_prefix(self.run_token, cell),
+            host_env=self.env,
+            selection=self.selection,
+            volume_prefix=volume_prefix(spec.name),
+        )
+        findings.notes(translation.notes)
+        plan = translation.plan
+        findings.unset(loaded.unset_in([s.name for s in plan.services] if plan else None))
+        problems = _cell_problems(loaded.problems, translation.problems, plan, self.http)
+        if problems or plan is None:
+            findings.problems(cell, rendered, problems)
+            return None
+        if self.http is not None:
+            plan = expose_probe_port(plan, self.http.port)
+        if spec.jobs > 1:
+            plan = release_host_ports(plan)
+        as_written = _escaped(loaded.document) == rendered.compose  # nothing to resolve but `$$`
+        text = rendered.text if as_written else resolved_text(loaded.document, matrix)
+        compose_path = self.compose_dir_of(cell) / "compose.yaml"
+        return PreparedCell(
+            cell, plan, compose_path, text, variables=loaded.variables, devices=placement.devices, ports=placement.ports
+        )
+
+
 def prepare(
     matrix: Matrix,
     cells: Sequence[Cell],
@@ -100,53 +213,43 @@ def prepare(
     run_token: str,
     host_env: Mapping[str, str] | None = None,
     notices: list[str] | None = None,
+    preparer: Preparer | None = None,
 ) -> list[PreparedCell]:
     """Render, load and translate every cell; every problem of the template is reported at once, a
     line each, before any file is written or anything launched. Warnings (unset variables) and
     notes (keys run differently from compose) are appended to `notices`, each once."""
-    env = dict(os.environ) if host_env is None else host_env
-    spec = matrix.spec
-    template_dir = matrix.template_path.parent
-    values, unreadable = interpolation_values(env, template_dir, [matrix.directory / f for f in spec.env_files])
-    if unreadable:
-        raise MatrixError("\n".join(f"{matrix.path}: env_files: {line}" for line in unreadable))
-    template = load_template(matrix)
+    preparer = preparer or Preparer(matrix, compose_dir_of, run_token, host_env)
+    needs = device_needs(matrix, cells)
     findings = Findings(matrix, list(cells))
-    selection = Selection(spec.service, tuple(spec.start), tuple(spec.profiles))
-    http = spec.ready.http if spec.ready else None
     prepared = []
     for cell in cells:
-        try:
-            rendered = render_cell(matrix, cell, template)
-        except CellTemplateError as exc:
-            findings.template(cell, exc)
-            continue
-        loaded = load_compose(rendered.compose, template_dir, values, env.get("HOME"))
-        translation = plan_compose(
-            loaded.document,
-            compose_dir=template_dir,
-            name_prefix=container_prefix(run_token, cell),
-            host_env=env,
-            selection=selection,
-            volume_prefix=volume_prefix(spec.name),
-        )
-        findings.notes(translation.notes)
-        plan = translation.plan
-        findings.unset(loaded.unset_in([s.name for s in plan.services] if plan else None))
-        problems = _cell_problems(loaded.problems, translation.problems, plan, http)
-        if problems or plan is None:
-            findings.problems(cell, rendered, problems)
-            continue
-        if http is not None:
-            plan = expose_probe_port(plan, http.port)
-        as_written = _escaped(loaded.document) == rendered.compose  # nothing to resolve but `$$`
-        text = rendered.text if as_written else resolved_text(loaded.document, matrix)
-        compose_path = compose_dir_of(cell) / "compose.yaml"
-        prepared.append(PreparedCell(cell, plan, compose_path, text, variables=loaded.variables))
+        item = preparer.cell(cell, placeholder(matrix, needs[cell.id]), findings)
+        if item is not None:
+            prepared.append(replace(item, needs=needs[cell.id]))
     findings.raise_if_any()
     if notices is not None:
         notices.extend(line for line in findings.notices() if line not in notices)
     return prepared
+
+
+def release_host_ports(plan: ComposePlan) -> ComposePlan:
+    """Published host ports left to the engine to choose, so cells side by side never collide (the
+    probe reads the port the engine chose)."""
+
+    def released(binding: Any) -> Any:
+        if isinstance(binding, list):
+            return [released(b) for b in binding]
+        if isinstance(binding, tuple):
+            return (binding[0], None)
+        return None
+
+    services = []
+    for service in plan.services:
+        ports = service.kwargs.get("ports")
+        if ports:
+            service = replace(service, kwargs={**service.kwargs, "ports": {k: released(b) for k, b in ports.items()}})
+        services.append(service)
+    return replace(plan, services=tuple(services))
 
 
 def _cell_problems(

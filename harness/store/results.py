@@ -79,6 +79,7 @@ class CellResult(BaseModel):
     flaky: bool = False
     cache_key: str | None = Field(default=None, description="hash of what decides the outcome")
     cached_from: CachedFrom | None = Field(default=None, description="the earlier run this result was reused from")
+    devices: list[str] = Field(default_factory=list, description="the devices the cell held while it ran")
     started_at: str | None = None
     finished_at: str | None = None
 

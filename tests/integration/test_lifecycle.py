@@ -244,3 +244,42 @@ def test_clean_removes_labelled_leftovers_only(client: docker.DockerClient, tmp_
             leftover.remove(force=True)
         with contextlib.suppress(docker.errors.NotFound):
             network.remove()
+
+
+def test_cells_side_by_side_on_disjoint_devices_and_a_marked_stop(
+    write_matrix: MatrixWriter, client: docker.DockerClient, tmp_path: Path
+) -> None:
+    template = (
+        "services:\n  app:\n    image: " + BASE_TAG + "\n    network_mode: host\n"
+        "    environment: {ZE_AFFINITY_MASK: '{{ cell.devices | join(\",\") }}', PORT: '{{ cell.port }}'}\n"
+        "    command: ['/bin/sh', '-c', \"trap 'exit 143' TERM; sleep 1; "
+        "echo 'INFO:     Application startup complete.'; while :; do sleep 1 & wait $$!; done\"]\n"
+        "    stop_grace_period: 2s\n"
+    )
+    matrix = write_matrix(
+        template_text=template,
+        axes={"tp": {"a": 1, "b": 2, "c": 1, "d": 2}},
+        resources={"devices": [0, 1, 2, 3], "per_cell": "{{ tp }}"},
+        timeout="20s",
+        settle="0.5s",
+    )
+    created_before = {n.name for n in client.networks.list()}
+    result = run(matrix, tmp_path / "results", "--jobs", "3")
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (tmp_path / "results").iterdir()
+    results = [json.loads(p.read_text()) for p in run_dir.glob("cells/*/result.json")]
+    assert {r["outcome"] for r in results} == {"ready"} and len(results) == 4
+    spans = []
+    for found in results:
+        assert len(found["devices"]) == found["values"]["tp"]
+        compose = (run_dir / "cells" / found["cell_id"] / "compose.yaml").read_text()
+        assert f"ZE_AFFINITY_MASK: '{','.join(found['devices'])}'" in compose
+        assert "PORT: '0'" not in compose
+        log = (run_dir / "cells" / found["cell_id"] / "app.log").read_text()
+        assert "[image-bisect]" in log and "verdict ready; the harness stops the container now" in log
+        spans.append((found["started_at"], found["finished_at"], found["devices"]))
+    from harness.run.resources import overlapping
+
+    assert overlapping(spans) == []
+    assert any(a[0] < b[1] and b[0] < a[1] for i, a in enumerate(spans) for b in spans[i + 1 :])
+    assert {n.name for n in client.networks.list()} == created_before  # host-network cells need no network

@@ -48,3 +48,24 @@ def test_a_machine_without_gpu_tools_or_dri_reports_none(tmp_path: Path) -> None
 
 def test_tool_output_is_bounded() -> None:
     assert len(gpu_tool_lines(["nvidia-smi", "-L"], "GPU 0: x\n" * 500)) == 40
+
+
+LISTINGS = Path(__file__).resolve().parents[1] / "fixtures" / "device_listings"
+"""Outputs in the formats nvidia-smi -L, sycl-ls (oneAPI 2023 and 2025) and rocm-smi --showid print."""
+
+
+def test_devices_are_listed_in_the_order_their_runtime_numbers_them() -> None:
+    from harness.run.backends.inventory import DEVICE_LISTINGS, discover_devices, parse_devices
+
+    patterns = {command[0]: pattern for command, pattern in DEVICE_LISTINGS}
+    assert parse_devices((LISTINGS / "nvidia-smi-L.txt").read_text(), patterns["nvidia-smi"]) == ["0", "1"]
+    assert parse_devices((LISTINGS / "sycl-ls-2025.txt").read_text(), patterns["sycl-ls"]) == [
+        "0",
+        "1",
+        "2",
+    ]  # the integrated GPU counts
+    assert parse_devices((LISTINGS / "sycl-ls-2023.txt").read_text(), patterns["sycl-ls"]) == ["0"]
+    assert parse_devices((LISTINGS / "rocm-smi-showid.txt").read_text(), patterns["rocm-smi"]) == ["0", "1"]
+    outputs = {"sycl-ls": (LISTINGS / "sycl-ls-2025.txt").read_text()}
+    assert discover_devices(lambda command: outputs.get(command[0])) == ["0", "1", "2"]
+    assert discover_devices(lambda command: None) == []

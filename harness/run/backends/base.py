@@ -3,13 +3,23 @@ owns everything that talks to its engine (Docker today, a Ray cluster next)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from harness.judge.judge import WatchRules
 from harness.run.backends.inventory import HostFacts, ImageFacts
 from harness.run.plan import PreparedCell
 from harness.store.results import CellResult, RunStore
+
+
+@dataclass(frozen=True)
+class CellWatch:
+    """What the scheduler gives a running cell: a stop request (Ctrl-C) and a listener for its lines."""
+
+    stop: threading.Event = field(default_factory=threading.Event)
+    on_line: Callable[[str], None] = lambda line: None
 
 
 class Backend(Protocol):
@@ -45,9 +55,18 @@ class Backend(Protocol):
     def host_facts(self) -> HostFacts: ...
 
     def run_cell(
-        self, prepared: PreparedCell, rules: WatchRules, store: RunStore, attempt: int | None = None
+        self,
+        prepared: PreparedCell,
+        rules: WatchRules,
+        store: RunStore,
+        attempt: int | None = None,
+        watch: CellWatch | None = None,
     ) -> CellResult:
-        """Launch one cell, judge it, store its logs and always remove what it started."""
+        """Launch one cell, judge it, store its logs and always remove what it started; a stop request
+        ends it `not_run`."""
+
+    def devices(self) -> list[str]:
+        """The engine host's GPUs, in the order their runtime numbers them (`resources.devices: auto`)."""
 
     def answers(self) -> bool:
         """Whether the engine answers now."""

@@ -13,9 +13,10 @@ import docker
 
 from harness.compose import ComposePlan
 from harness.judge.judge import CellVerdict, Judge, WatchRules
-from harness.judge.signatures import ERROR
+from harness.judge.signatures import ERROR, NOT_RUN
 from harness.run.backends import docker_ops
-from harness.run.backends.inventory import HostFacts, ImageFacts, host_facts, image_facts
+from harness.run.backends.base import CellWatch
+from harness.run.backends.inventory import HostFacts, ImageFacts, discover_devices, host_facts, image_facts
 from harness.run.plan import PreparedCell
 from harness.store.results import CellResult, RunStore, now_iso
 
@@ -86,8 +87,16 @@ class DockerBackend:
         with contextlib.suppress(*docker_ops.ENGINE_ERRORS):
             docker_ops.remove_labelled(self.client, {docker_ops.LABEL_RUN: run_id, docker_ops.LABEL_CELL: cell_id})
 
+    def devices(self) -> list[str]:
+        return discover_devices()
+
     def run_cell(
-        self, prepared: PreparedCell, rules: WatchRules, store: RunStore, attempt: int | None = None
+        self,
+        prepared: PreparedCell,
+        rules: WatchRules,
+        store: RunStore,
+        attempt: int | None = None,
+        watch: CellWatch | None = None,
     ) -> CellResult:
         """Launch one cell, judge it, and always remove its containers and network before returning.
         A repeated cell's logs are named `<service>.<attempt>.log`."""
@@ -107,7 +116,8 @@ class DockerBackend:
         containers: dict[str, Any] = {}
         pump: docker_ops.LogPump | None = None
         try:
-            network = docker_ops.create_network(client, plan.network_name, labels)
+            needs_network = any(service.own_network for service in plan.services)
+            network = docker_ops.create_network(client, plan.network_name, labels) if needs_network else None
             deadline = time.monotonic() + rules.timeout
             for service in plan.services:
                 for dependency, condition in service.depends_on.items():
@@ -119,7 +129,15 @@ class DockerBackend:
             host_network = plan.service(plan.watched).kwargs.get("network_mode") == "host"
             log_path = store.cell_dir(cell.id) / log_name(plan.watched)
             pump = docker_ops.LogPump(watched, log_path, store.masker, rules.log_limit).start()
-            verdict = watch(watched, pump, rules, host_network)
+            verdict = judge_live(watched, pump, rules, host_network, watch or CellWatch())
+            if verdict is None:
+                return CellResult(**base, outcome=NOT_RUN, reason="interrupted before a verdict", finished_at=now_iso())
+            if not verdict.exited:
+                stop_after = max((s.stop_timeout for s in plan.services), default=10.0)
+                pump.mark(
+                    f"[image-bisect] {now_iso()}: verdict {verdict.outcome}; the harness stops the container now "
+                    f"(SIGTERM, SIGKILL after {stop_after:g}s), so what follows is its shutdown"
+                )
             lost = _engine_loss(client, watched, pump, verdict)
             if lost is not None:
                 return _error_result(base, f"the Docker engine went away during the cell ({lost})")
@@ -148,8 +166,15 @@ class DockerBackend:
         return result.model_copy(update={"finished_at": now_iso(), "log_cut": pump.log.cut})
 
 
-def watch(container: Any, pump: docker_ops.LogPump, rules: WatchRules, host_network: bool) -> CellVerdict:
-    """Feed the judge the live log, the probe's answers and the clock until it has a verdict."""
+STOP_POLL = 0.25
+"""How often a waiting cell looks at the scheduler's stop request."""
+
+
+def judge_live(
+    container: Any, pump: docker_ops.LogPump, rules: WatchRules, host_network: bool, watch: CellWatch
+) -> CellVerdict | None:
+    """Feed the judge the live log, the probe's answers and the clock until it has a verdict; None
+    when the scheduler asked the cell to stop first."""
     judge = Judge(rules, time.monotonic())
     url: str | None = None
     while True:
@@ -157,8 +182,10 @@ def watch(container: Any, pump: docker_ops.LogPump, rules: WatchRules, host_netw
         judge.tick(now)
         if judge.done:
             break
+        if watch.stop.is_set():
+            return None
         try:
-            line = pump.lines.get(timeout=max(0.0, judge.wake_at() - now))
+            line = pump.lines.get(timeout=max(0.0, min(judge.wake_at() - now, STOP_POLL)))
         except queue.Empty:
             pass
         else:
@@ -166,6 +193,7 @@ def watch(container: Any, pump: docker_ops.LogPump, rules: WatchRules, host_netw
                 judge.exit(docker_ops.exit_code(container), time.monotonic())
                 break
             judge.feed(line, time.monotonic())
+            watch.on_line(line)
         if judge.wants_probe and rules.http is not None and time.monotonic() >= judge.next_probe:
             url = url or docker_ops.probe_url(container, rules.http.port, rules.http.path, host_network)
             judge.probe(url is not None and docker_ops.http_answers(url), time.monotonic())

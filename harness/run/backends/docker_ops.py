@@ -241,6 +241,8 @@ class LogPump:
         """Why the stream ended abruptly (engine gone, container removed), or None for a clean end."""
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._pump, name=f"log-{container.name}", daemon=True)
+        self._writing = threading.Lock()
+        self._line_open = False
 
     def start(self) -> LogPump:
         self._thread.start()
@@ -260,9 +262,18 @@ class LogPump:
                 continue
 
     def _take(self, masked: bytes) -> None:
-        self.log.write(masked)
+        with self._writing:
+            self.log.write(masked)
+            if masked:
+                self._line_open = not masked.endswith(b"\n")
         for line in self._splitter.feed(masked):
             self._hand_out(line)
+
+    def mark(self, text: str) -> None:
+        """A line of the harness's own in the stored log (never handed to the judge), on a line of its own."""
+        with self._writing:
+            self.log.write((b"\n" if self._line_open else b"") + text.encode() + b"\n")
+            self._line_open = False
 
     def _pump(self) -> None:
         try:

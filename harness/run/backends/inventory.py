@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
@@ -171,3 +172,28 @@ def host_facts(client: docker.DockerClient) -> HostFacts:
             and not os.environ["DOCKER_HOST"].startswith(("unix://", "npipe://")),
         }
     )
+
+
+DEVICE_LISTINGS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("nvidia-smi", "-L"), r"^GPU (\d+):"),
+    # Level Zero's own order (what ZE_AFFINITY_MASK counts), integrated GPUs included; older oneAPI
+    # printed `[ext_oneapi_level_zero:gpu:0]`, newer `[level_zero:gpu][level_zero:0]`
+    (("sycl-ls",), r"^\[(?:ext_oneapi_)?level_zero:gpu(?:\]\[level_zero)?:(\d+)\]"),
+    (("rocm-smi", "--showid"), r"^GPU\[(\d+)\]"),
+)
+"""Tools that list a host's GPUs, each with the line that names one (its index as the runtime counts)."""
+
+
+def parse_devices(output: str, pattern: str) -> list[str]:
+    found = (re.match(pattern, line.strip()) for line in output.splitlines())
+    return list(dict.fromkeys(match.group(1) for match in found if match))
+
+
+def discover_devices(run: CommandRunner = run_tool) -> list[str]:
+    """This host's GPUs, from the first tool that lists any (`resources.devices: auto`)."""
+    for command, pattern in DEVICE_LISTINGS:
+        output = run(command)
+        devices = parse_devices(output, pattern) if output else []
+        if devices:
+            return devices
+    return []
