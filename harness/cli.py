@@ -18,7 +18,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from harness.errors import ExitCode, HarnessError, LogFileError, UsageError
-from harness.judge.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, UNKNOWN, ReadyPattern, Ruleset
+from harness.judge.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, ReadyPattern, Ruleset
 from harness.matrix.spec import Cell, Matrix, expand, load_matrix, matrix_json_schema
 from harness.store.results import write_atomic
 from harness.units import parse_duration
@@ -200,8 +200,7 @@ def report(
     from harness.report.report import FORMATS, ReportOptions, render_report
     from harness.store.results import load_run, resolve_run
 
-    if output_format not in FORMATS:
-        raise UsageError(f"--format {output_format}: expected one of {', '.join(FORMATS)}")
+    FORMATS.check(output_format)
     record = load_run(resolve_run(run_ref, results))
     axes = record.axes
     for option, chosen in (("--rows", _axes_option(rows)), ("--cols", _axes_option(cols))):
@@ -241,18 +240,10 @@ def compare(
 
     `bisect compare RUN --axis image 1.3 1.4` compares two values of an axis within one run;
     `bisect compare RUN_A RUN_B` matches two runs on their shared axes."""
-    from harness.report.compare import (
-        Side,
-        compare,
-        comparison_json,
-        comparison_markdown,
-        differing_axes,
-        split_by_axis,
-    )
+    from harness.report.compare import FORMATS, Side, compare, differing_axes, split_by_axis
     from harness.store.results import load_run, resolve_run
 
-    if output_format not in ("md", "json"):
-        raise UsageError(f"--format {output_format}: expected md or json")
+    FORMATS.check(output_format)
     if len(runs) == 3 and axis is not None:
         record = load_run(resolve_run(runs[0], results))
         before, after = split_by_axis(record, axis, runs[1], runs[2])
@@ -264,8 +255,7 @@ def compare(
     else:
         raise UsageError("compare takes two runs (RUN_A RUN_B) or one run and two values: RUN --axis AXIS OLD NEW")
     comparison = compare(before, after, ignore)
-    text = comparison_markdown(comparison) if output_format == "md" else comparison_json(comparison)
-    _write_output(text, out)
+    _write_output(FORMATS.render(output_format, comparison), out)
     if fail_on_regression and comparison.regressions:
         err.print(f"bisect: {len(comparison.regressions)} regression(s)")
         raise typer.Exit(int(ExitCode.CELL_FAILED))
@@ -343,10 +333,10 @@ def classify(
 ) -> None:
     """Apply the run's log classifier to saved logs (e.g. pasted from a bug report)."""
     from harness.judge.signatures import BUILTIN_RULES, judge_lines
+    from harness.report.verdicts import FORMATS, verdict_record
     from harness.run.plan import watch_rules
 
-    if output_format not in ("text", "json"):
-        raise UsageError(f"--format {output_format}: expected text or json")
+    FORMATS.check(output_format)
     signatures: Ruleset = BUILTIN_RULES
     ready: list[str | ReadyPattern] | None = None
     if matrix_path is not None:
@@ -359,42 +349,8 @@ def classify(
                 verdict = judge_lines(handle, signatures, ready, explain=explain)
         except OSError as exc:
             raise LogFileError(f"{path}: cannot read: {exc.strerror}") from None
-        match = verdict.match
-        found: dict[str, Any] = {
-            "file": str(path),
-            "outcome": verdict.outcome,
-            "signature": match.name if match and verdict.outcome not in (READY, UNKNOWN) else None,
-            "line_no": match.line_no if match else None,
-            "line": match.line if match else None,
-        }
-        if explain:
-            found["why"] = verdict.why
-            found["matches"] = [
-                {
-                    "line_no": m.line_no,
-                    "outcome": m.name,
-                    "rank": m.rank,
-                    "family": m.family,
-                    "rule": m.rule,
-                    "line": m.line,
-                }
-                for m in verdict.matches
-            ]
-        verdicts.append(found)
-    if output_format == "json":
-        typer.echo(json.dumps(verdicts, indent=2))
-        return
-    for verdict_json in verdicts:
-        where = f":{verdict_json['line_no']}" if verdict_json["line_no"] else ""
-        line = f"  {verdict_json['line']}" if verdict_json["line"] else ""
-        typer.echo(f"{verdict_json['file']}{where}: {verdict_json['outcome']}{line}")
-        if explain:
-            typer.echo(f"  why: {verdict_json['why']}")
-            for m in verdict_json["matches"]:
-                rank = "" if m["outcome"] == READY else f" rank {m['rank']}"
-                typer.echo(
-                    f"  line {m['line_no']}: {m['outcome']}{rank} [{m['family']}: {m['rule']}]  {m['line'][:200]}"
-                )
+        verdicts.append(verdict_record(str(path), verdict, explain))
+    typer.echo(FORMATS.render(output_format, verdicts))
 
 
 @app.command()

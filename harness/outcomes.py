@@ -1,4 +1,4 @@
-"""Outcome names, and the order in which failures outrank each other.
+"""Outcome names, which of them are final, and the order in which failures outrank each other.
 
 A cell's verdict is the most specific failure seen in its settle window: a root cause (the device was
 lost, memory ran out) outranks a layer that only reports that something below it failed (a collective
@@ -23,6 +23,14 @@ PORT_IN_USE = "port_in_use"
 CONFIG_ERROR = "config_error"
 COMM_ERROR = "comm_error"
 ENGINE_FAILED = "engine_failed"
+
+NOT_FINAL = frozenset({ERROR, NOT_RUN})
+"""Outcomes that measured nothing: a resumed run launches these cells again, the cache never serves them."""
+
+
+def is_final(outcome: str) -> bool:
+    return outcome not in NOT_FINAL
+
 
 RANK: dict[str, int] = {
     DEVICE_LOST: 10,

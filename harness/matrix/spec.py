@@ -242,9 +242,15 @@ class MatrixSpec(_Strict):
         """Rows and columns of the outcome table; by default the last axis is the columns."""
         if self.table is not None and (self.table.rows or self.table.cols):
             return self.table
-        show = self.table.show if self.table is not None else []
-        names = list(self.axes)
-        return TableSpec(rows=names[:-1] or names, cols=names[-1:] if len(names) > 1 else [], show=show)
+        rows, cols = default_table(list(self.axes))
+        return TableSpec(rows=rows, cols=cols, show=self.table.show if self.table is not None else [])
+
+
+def default_table(axes: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Rows and columns when nobody chose them: the last axis in columns, the others in rows (a single
+    axis in rows). The one place this default lives, for runs, reports and comparisons."""
+    names = list(axes)
+    return names[:-1] or names, names[-1:] if len(names) > 1 else []
 
 
 @dataclass(frozen=True)

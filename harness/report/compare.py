@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from harness.errors import UsageError
 from harness.judge.signatures import ERROR, NOT_RUN, READY
+from harness.report.formats import Formats
 from harness.report.report import cell_text, escape_markdown_cell
 from harness.store.results import CellResult, RunRecord
 
@@ -259,3 +260,6 @@ def history_markdown(rows: Sequence[HistoryRow], axis: str) -> str:
     ]
     headers = [axis, "image digest/id", "runs", "last run", *outcomes]
     return str(tabulate(body, headers=headers, tablefmt="github", disable_numparse=True)) + "\n"
+
+
+FORMATS: Formats[Comparison] = Formats({"md": comparison_markdown, "json": comparison_json})

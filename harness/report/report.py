@@ -21,7 +21,9 @@ import yaml
 
 from harness import __version__
 from harness.judge.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, error_lines
+from harness.matrix.spec import default_table
 from harness.report.explain import describe, explain
+from harness.report.formats import Formats
 from harness.run.backends.inventory import HostFacts, ImageFacts
 from harness.store.results import CellResult, RunRecord
 
@@ -36,7 +38,6 @@ LEGEND = (
 GITHUB_COMMENT_LIMIT = 65_536
 MAX_LINE = 500
 MAX_MATCHED_LINE = 1000
-FORMATS = ("md", "json", "csv", "html")
 
 
 def _outcome_text(outcome: str, exit_code: int | None) -> str:
@@ -363,8 +364,9 @@ def _metrics_section(results: Sequence[CellResult], axes: Sequence[str]) -> list
 def _layout(record: RunRecord, options: ReportOptions) -> tuple[list[str], list[str], list[str], list[str]]:
     layout = record.info.layout
     axes = record.axes
-    rows = list(options.rows) if options.rows is not None else (layout.rows if layout else axes[:-1])
-    cols = list(options.cols) if options.cols is not None else (layout.cols if layout else axes[-1:])
+    default_rows, default_cols = (layout.rows, layout.cols) if layout else default_table(axes)
+    rows = list(options.rows) if options.rows is not None else default_rows
+    cols = list(options.cols) if options.cols is not None else default_cols
     show = list(options.show) if options.show is not None else (layout.show if layout else [])
     return axes, rows, cols, show
 
@@ -543,11 +545,15 @@ def html_report(record: RunRecord, options: ReportOptions = ReportOptions()) -> 
     return HTML_PAGE.format(title=html.escape(record.info.name), body=body)
 
 
+FORMATS: Formats[tuple[RunRecord, ReportOptions]] = Formats(
+    {
+        "md": lambda document: markdown_report(*document),
+        "json": lambda document: json_report(document[0]),
+        "csv": lambda document: csv_report(document[0]),
+        "html": lambda document: html_report(*document),
+    }
+)
+
+
 def render_report(record: RunRecord, output_format: str, options: ReportOptions = ReportOptions()) -> str:
-    if output_format == "md":
-        return markdown_report(record, options)
-    if output_format == "json":
-        return json_report(record)
-    if output_format == "csv":
-        return csv_report(record)
-    return html_report(record, options)
+    return FORMATS.render(output_format, (record, options))

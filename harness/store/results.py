@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, ValidationError
 from harness import __version__
 from harness.errors import UsageError
 from harness.matrix.spec import ReportSpec
+from harness.outcomes import is_final
 from harness.run.backends.inventory import HostFacts, ImageFacts
 from harness.store.masking import Masker
 
@@ -29,9 +30,6 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 SCHEMA_VERSION = 3
 """2 added metrics, versions, image_ids (results) and images, host, layout, masked (runs);
 3 added attempts, flaky, log_file, log_cut, cache_key, cached_from (results) and resumed_at, stopped (runs)."""
-
-NOT_FINAL = frozenset({"error", "not_run"})
-"""Outcomes that measured nothing: a resumed run launches these cells again, the cache never serves them."""
 
 
 class Attempt(BaseModel):
@@ -85,7 +83,7 @@ class CellResult(BaseModel):
 
     @property
     def is_final(self) -> bool:
-        return self.outcome not in NOT_FINAL
+        return is_final(self.outcome)
 
     @property
     def watched_log(self) -> str | None:

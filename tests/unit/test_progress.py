@@ -15,7 +15,12 @@ CELLS = [Cell(f"tp-{n}_x", {"tp": str(n)}, {"tp": n}) for n in range(1, 6)]
 
 def result(cell: Cell, outcome: str = "ready", seconds: float = 60.0) -> CellResult:
     return CellResult(
-        run_id="r", cell_id=cell.id, labels=dict(cell.labels), values=dict(cell.values), outcome=outcome, seconds=seconds
+        run_id="r",
+        cell_id=cell.id,
+        labels=dict(cell.labels),
+        values=dict(cell.values),
+        outcome=outcome,
+        seconds=seconds,
     )
 
 
