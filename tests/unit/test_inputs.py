@@ -22,7 +22,7 @@ from harness.matrix.spec import expand, load_matrix
 from harness.run.plan import prepare, run_masker, write_compose_files
 from harness.safe_yaml import YamlInputError, load_yaml
 from tests.conftest import MatrixWriter
-from tests.unit.test_compose import CASES
+from tests.unit.compose.test_compose import CASES
 
 runner = CliRunner()
 

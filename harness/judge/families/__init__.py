@@ -13,7 +13,7 @@ A family has up to three kinds of rules:
   (`File ".../vllm/config/parallel.py", line 212, in __post_init__` then `ValueError: ...`): every
   exception a configuration check raises is a configuration error, whatever its wording in the
   release at hand, so these rules hold across releases where phrases trail them.
-Every code maps to an outcome or, deliberately, to none. `tests/unit/test_families.py` walks every
+Every code maps to an outcome or, deliberately, to none. `tests/unit/judge/test_families.py` walks every
 table: each entry has a documented string or a real line behind it.
 """
 

@@ -50,7 +50,7 @@ def test_tool_output_is_bounded() -> None:
     assert len(gpu_tool_lines(["nvidia-smi", "-L"], "GPU 0: x\n" * 500)) == 40
 
 
-LISTINGS = Path(__file__).resolve().parents[1] / "fixtures" / "device_listings"
+LISTINGS = Path(__file__).resolve().parents[2] / "fixtures" / "device_listings"
 """Outputs in the formats nvidia-smi -L, sycl-ls (oneAPI 2023 and 2025) and rocm-smi --showid print."""
 
 

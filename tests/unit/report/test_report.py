@@ -76,7 +76,7 @@ def test_summary_counts_most_common_first() -> None:
 
 # --- the issue-ready report of a stored run ---------------------------------------------------------
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+GOLDEN = Path(__file__).resolve().parents[2] / "golden"
 
 
 def check_golden(name: str, text: str) -> None:

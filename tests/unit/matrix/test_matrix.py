@@ -11,7 +11,7 @@ from harness.errors import MatrixError
 from harness.matrix.spec import MatrixSpec, cell_id, expand, load_matrix, matrix_json_schema
 from tests.conftest import MatrixWriter
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def spec(**keys: object) -> MatrixSpec:

@@ -19,7 +19,7 @@ from harness.matrix.spec import expand, load_matrix
 from harness.run.plan import prepare
 from harness.safe_yaml import load_yaml
 
-CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "compose_corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "compose_corpus"
 STACKS = sorted(p for split in ("tune", "heldout") for p in (CORPUS / split).iterdir() if p.is_dir())
 IMAGE = "registry.local/under-test:1.0"
 

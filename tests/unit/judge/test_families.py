@@ -110,6 +110,6 @@ def test_the_readme_tables_are_generated_from_the_families() -> None:
 
     from harness.judge.tables import family_table, outcome_table, ready_table
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     for table in (outcome_table(), family_table(), ready_table()):
         assert table in readme

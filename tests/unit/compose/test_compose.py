@@ -312,7 +312,7 @@ def test_every_key_of_the_compose_specification_has_a_decision() -> None:
 
 
 def test_the_readme_key_table_is_the_generated_one() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     assert decision_table() in readme
 
 

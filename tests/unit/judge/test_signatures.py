@@ -23,7 +23,7 @@ from harness.judge.signatures import (
 )
 from harness.outcomes import CAUSES, RANK, WRAPPERS
 
-LOGS = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
+LOGS = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 
 REAL_FAILURE_LINES: list[tuple[str, str]] = [
     # intel/llm-scaler#424
