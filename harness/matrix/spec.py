@@ -57,7 +57,10 @@ Regex = Annotated[str, BeforeValidator(lambda v: _compiles(v) if isinstance(v, s
 class HttpProbe(_Strict):
     """Ready when GET http://127.0.0.1:<published port><path> answers 2xx."""
 
-    port: int = Field(ge=1, le=65535, description="container port of the watched service")
+    port: Annotated[int, Field(ge=1, le=65535)] | Literal["cell.port"] = Field(
+        description="container port of the watched service, or cell.port: the host port the cell was given "
+        "(network_mode: host, where the template passes {{ cell.port }} to the server)"
+    )
     path: str = Field(default="/health", description="request path, e.g. /health or /v1/models")
 
     @field_validator("path")

@@ -105,6 +105,8 @@ def container_prefix(run_token: str, cell: Cell) -> str:
     return f"bisect-{run_token}-{cell.id.rsplit('_', 1)[-1]}"
 
 
+CELL_PORT = "cell.port"
+"""`ready.http.port` when the server listens on the host port the cell was given."""
 PLACEHOLDER_PORT = 0
 """What `cell.port` and `cell.ports` render as while a run is planned (ports are allocated at launch)."""
 PORTS_PER_CELL = 4
@@ -194,7 +196,7 @@ class Preparer:
         if problems or plan is None:
             findings.problems(cell, rendered, problems)
             return None
-        if self.http is not None:
+        if self.http is not None and isinstance(self.http.port, int):
             plan = expose_probe_port(plan, self.http.port)
         if spec.jobs > 1:
             plan = release_host_ports(plan)
@@ -262,6 +264,14 @@ def _cell_problems(
     if plan is not None and http is not None:
         watched = plan.service(plan.watched)
         network_mode = watched.kwargs.get("network_mode")
+        if http.port == CELL_PORT and network_mode != "host":
+            problems.append(
+                Problem(
+                    ("services", plan.watched, "network_mode"),
+                    "ready.http.port cell.port is a host port: it needs network_mode: host; on the cell network "
+                    "give the container port",
+                )
+            )
         if not watched.own_network and network_mode != "host":
             problems.append(
                 Problem(

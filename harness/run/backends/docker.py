@@ -17,7 +17,7 @@ from harness.judge.signatures import ERROR, NOT_RUN
 from harness.run.backends import docker_ops
 from harness.run.backends.base import CellWatch
 from harness.run.backends.inventory import HostFacts, ImageFacts, discover_devices, host_facts, image_facts
-from harness.run.plan import PreparedCell
+from harness.run.plan import CELL_PORT, PreparedCell
 from harness.store.results import CellResult, RunStore, now_iso
 
 STOPPED_FROM_OUTSIDE = (137, 143)
@@ -129,7 +129,8 @@ class DockerBackend:
             host_network = plan.service(plan.watched).kwargs.get("network_mode") == "host"
             log_path = store.cell_dir(cell.id) / log_name(plan.watched)
             pump = docker_ops.LogPump(watched, log_path, store.masker, rules.log_limit).start()
-            verdict = judge_live(watched, pump, rules, host_network, watch or CellWatch())
+            probe_port = prepared.ports[0] if rules.http and rules.http.port == CELL_PORT and prepared.ports else None
+            verdict = judge_live(watched, pump, rules, host_network, watch or CellWatch(), probe_port)
             if verdict is None:
                 return CellResult(**base, outcome=NOT_RUN, reason="interrupted before a verdict", finished_at=now_iso())
             if not verdict.exited:
@@ -171,7 +172,12 @@ STOP_POLL = 0.25
 
 
 def judge_live(
-    container: Any, pump: docker_ops.LogPump, rules: WatchRules, host_network: bool, watch: CellWatch
+    container: Any,
+    pump: docker_ops.LogPump,
+    rules: WatchRules,
+    host_network: bool,
+    watch: CellWatch,
+    probe_port: int | None = None,
 ) -> CellVerdict | None:
     """Feed the judge the live log, the probe's answers and the clock until it has a verdict; None
     when the scheduler asked the cell to stop first."""
@@ -195,7 +201,8 @@ def judge_live(
             judge.feed(line, time.monotonic())
             watch.on_line(line)
         if judge.wants_probe and rules.http is not None and time.monotonic() >= judge.next_probe:
-            url = url or docker_ops.probe_url(container, rules.http.port, rules.http.path, host_network)
+            port = probe_port if probe_port is not None else int(rules.http.port)
+            url = url or docker_ops.probe_url(container, port, rules.http.path, host_network)
             judge.probe(url is not None and docker_ops.http_answers(url), time.monotonic())
     return judge.verdict(time.monotonic())
 

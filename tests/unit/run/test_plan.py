@@ -58,6 +58,17 @@ def test_an_http_probe_cannot_reach_an_isolated_service(write_matrix: MatrixWrit
         prepare(matrix, expand(matrix.spec), lambda cell: tmp_path / cell.id, "t", host_env={})
 
 
+def test_a_probe_on_the_cells_own_host_port_needs_the_host_network(write_matrix: MatrixWriter, tmp_path: Path) -> None:
+    probe = {"http": {"port": "cell.port", "path": "/health"}}
+    bridge = load_matrix(write_matrix(ready=probe))
+    with pytest.raises(ComposeError, match=r"ready\.http\.port cell\.port is a host port: it needs network_mode: host"):
+        prepare(bridge, expand(bridge.spec), lambda cell: tmp_path / cell.id, "t", host_env={})
+    template = "services:\n  app:\n    image: {{ image }}\n    network_mode: host\n    command: serve {{ cell.port }}\n"
+    host = load_matrix(write_matrix(template, ready=probe))
+    (first, _) = prepare(host, expand(host.spec), lambda cell: tmp_path / cell.id, "t", host_env={})
+    assert "ports" not in first.plan.services[0].kwargs and "command: serve 0" in first.compose_text
+
+
 def test_a_secret_used_as_an_axis_label_is_refused(write_matrix: MatrixWriter, tmp_path: Path) -> None:
     matrix = load_matrix(write_matrix(axes={"image": ["a:1"], "hf_token": ["hf_abcdefgh123", "hf_zyxwvu987"]}))
     prepared = prepare(matrix, expand(matrix.spec), lambda cell: tmp_path / cell.id, "tok", host_env={})
