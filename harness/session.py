@@ -133,8 +133,10 @@ def execute(request: RunRequest, reporter: Reporter, backend: Backend) -> RunOut
         reporter.note(line)
     store.masker = masker = run_masker(matrix, prepared)
     fresh = resumed is None
+    finished = {r.cell_id for r in resumed.results if r.is_final} if resumed else set()
     try:
-        write_compose_files(prepared, masker)
+        # a resumed run's finished cells keep the compose file they ran with (their devices and ports)
+        write_compose_files([item for item in prepared if item.cell.id not in finished], masker)
         backend.connect()
         created = backend.provision(prepared, matrix.spec.name)
     except HarnessError:

@@ -22,6 +22,7 @@ from harness.judge.families import (
     Family,
     Raised,
     amd,
+    ascend,
     collectives,
     cuda,
     huggingface,
@@ -29,6 +30,7 @@ from harness.judge.families import (
     servers,
     system,
     torch,
+    vulkan,
     xla,
 )
 from harness.judge.families.ready import BUILTIN_READY, ReadyPattern
@@ -40,11 +42,13 @@ BUILTIN_FAMILIES: tuple[Family, ...] = (
     *cuda.FAMILIES,
     *intel.FAMILIES,
     *amd.FAMILIES,
+    *ascend.FAMILIES,
     *xla.FAMILIES,
     *collectives.FAMILIES,
     *torch.FAMILIES,
     *system.FAMILIES,
     *huggingface.FAMILIES,
+    *vulkan.FAMILIES,
     *servers.FAMILIES,
 )
 

@@ -283,3 +283,27 @@ def test_cells_side_by_side_on_disjoint_devices_and_a_marked_stop(
     assert overlapping(spans) == []
     assert any(a[0] < b[1] and b[0] < a[1] for i, a in enumerate(spans) for b in spans[i + 1 :])
     assert {n.name for n in client.networks.list()} == created_before  # host-network cells need no network
+
+
+def test_a_host_network_cell_is_probed_on_the_port_it_was_given(write_matrix: MatrixWriter, tmp_path: Path) -> None:
+    template = (
+        "services:\n  app:\n    image: " + BASE_TAG + "\n    network_mode: host\n"
+        "    command: ['/bin/sh', '-c', 'mkdir -p /w && echo ok > /w/health && "
+        "exec httpd -f -p {{ cell.port }} -h /w']\n"
+        "    stop_grace_period: 1s\n"
+    )
+    matrix = write_matrix(
+        template_text=template,
+        axes={"n": [1, 2]},
+        ready={"http": {"port": "cell.port", "path": "/health"}},
+        timeout="20s",
+        settle="0.5s",
+        jobs=2,
+    )
+    result = run(matrix, tmp_path / "results")
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (tmp_path / "results").iterdir()
+    found = [json.loads(p.read_text()) for p in run_dir.glob("cells/*/result.json")]
+    assert [r["outcome"] for r in found] == ["ready", "ready"]
+    ports = {(run_dir / "cells" / r["cell_id"] / "compose.yaml").read_text().split("-p ")[1].split()[0] for r in found}
+    assert len(ports) == 2 and "0" not in ports

@@ -23,6 +23,7 @@ CUDA_RUNTIME = Family(
         "\\bcuda[A-Z]\\w+ failed: (?P<text>[^\\n]+)",
         "Cuda failure '(?P<text>[^']+)'",
         "CUDA (?:Runtime Error|runtime error): (?P<text>[^\\n]+)",
+        "CUDA runtime error in .*?\\): (?P<text>[^\\n]+)",
     ),
     phrases=(
         Phrase(

@@ -182,6 +182,12 @@ HUB = Family(
             "huggingface_hub utils/_http.py hf_raise_for_status",
         ),
         Phrase(
+            r"404 Client Error: Not Found for url: https://(?:huggingface\.co|hf\.co)/",
+            MODEL_ACCESS,
+            "requests' raise_for_status through huggingface_hub (before 0.17 no RepositoryNotFoundError for files)",
+            example="requests.exceptions.HTTPError: 404 Client Error: Not Found for url: https://huggingface.co/HuggingFaceH4/gemma-2-2b-gkd/resolve/main/config.json",
+        ),
+        Phrase(
             r"401 Client Error",
             MODEL_ACCESS,
             "huggingface_hub HTTP errors",

@@ -81,6 +81,13 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="Please connect to custom endpoint at http://localhost:5001",
     ),
     ReadyPattern(
+        "ComfyUI",
+        r"To see the GUI go to: https?://\S+",
+        "comfyanonymous/ComfyUI server.py start_multi_address: printed once the web server listens",
+        "2023 to 2026",
+        example="[2024-12-15 21:52:20.168] To see the GUI go to: http://0.0.0.0:8188",
+    ),
+    ReadyPattern(
         "Xinference",
         r"Starting Xinference at endpoint: https?://\S+",
         "xinference/api/restful_api.py: the supervisor and worker are up; models are launched through the API",
@@ -179,9 +186,10 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "llama.cpp server, answering",
-        r"done request: (?:GET|POST) \S+ \S+ 2\d\d\b",
-        "llama.cpp tools/server/server.cpp log_server_request",
-        "2025 to 2026",
+        r"done request: (?:GET|POST) \S+ \S+ 2\d\d\b"
+        r'|"function":"log_server_request".*"status":2\d\d,"method":"POST","path":"/(?:completion|v1/|embedding|infill)',
+        "llama.cpp tools/server/server.cpp log_server_request (JSON request log in 2023-2024 builds, as Ollama's runner)",
+        "2023 to 2026",
         example="srv  log_server_r: done request: POST /v1/chat/completions 192.168.1.147 200",
     ),
     ReadyPattern(

@@ -58,7 +58,7 @@ VLLM = Family(
             "vLLM v0 worker raise_if_cache_size_invalid",
         ),
         Phrase(
-            r"Free memory on device \S+ \([\d.]+/[\d.]+ GiB\) on startup is less than desired GPU memory utilization",
+            r"Free memory on device(?: \S+)? \([\d.]+/[\d.]+ GiB\) on startup is less than desired GPU memory utilization",
             OOM,
             "vLLM v1/worker/utils.py request_memory (another process holds the GPU's memory)",
         ),
@@ -85,9 +85,16 @@ VLLM = Family(
             "vLLM model_loader _get_quantization_config (vllm-project/vllm 0.4-0.6)",
         ),
         Phrase(
-            r"# GPU blocks: 0\b",
+            r"the rest of the memory reserved for KV Cache is -[\d.]+\s*GiB",
             KV_CACHE_INSUFFICIENT,
-            "vLLM 0.2-0.6 executor initialize_cache: profiling left no memory for a single cache block",
+            "vLLM 0.6-0.8 worker determine_num_available_blocks: the model and activations leave a negative KV budget",
+            example="INFO 02-26 09:54:05 worker.py:267] model weights take 5.20GiB; non_torch_memory takes 0.03GiB; PyTorch activation peak memory takes 1.42GiB; the rest of the memory reserved for KV Cache is -1.05GiB.",
+        ),
+        Phrase(
+            r"# (?:GPU|cuda|CUDA|xpu|XPU|npu|NPU|hpu|HPU|tpu|TPU|neuron) blocks: 0\b",
+            KV_CACHE_INSUFFICIENT,
+            "vLLM 0.2-0.7 executor initialize_cache ('# GPU blocks', '# <device> blocks' from 0.6): profiling left no"
+            " memory for a single cache block",
             example="INFO 04-27 10:13:04 llm_engine.py:337] # GPU blocks: 0, # CPU blocks: 2048",
         ),
         Phrase(
@@ -120,6 +127,12 @@ VLLM = Family(
         Phrase(r"Engine core initialization failed", ENGINE_FAILED, VLLM_V1_ENGINE),
         Phrase(r"EngineCore failed to start", ENGINE_FAILED, "vLLM v1/engine/core.py (vllm-project/vllm#19002)"),
         Phrase(r"Engine process failed to start", ENGINE_FAILED, "vLLM v0 multiprocessing engine"),
+        Phrase(
+            r"Engine process \(pid \d+\) died|MQLLMEngine is already dead",
+            ENGINE_FAILED,
+            "vLLM 0.6-0.8 engine/multiprocessing/client.py and api_server.py (the engine process is gone)",
+            example="ERROR 12-01 13:05:02 client.py:282] RuntimeError('Engine process (pid 76) died.')",
+        ),
         Phrase(
             r"WorkerProc hit an exception",
             ENGINE_FAILED,
@@ -224,6 +237,16 @@ OLLAMA = Family(
         Phrase(r"pull model manifest: (?:file does not exist|.*not found)", MODEL_ACCESS, "Ollama server/images.go"),
         Phrase(r'msg="no compatible GPUs were discovered"', NO_DEVICE, "Ollama discover/gpu.go"),
         Phrase(r'"total vram"="0 B"', NO_DEVICE, "Ollama server/routes.go low-VRAM mode without a GPU"),
+        Phrase(
+            r"no nvidia devices detected",
+            NO_DEVICE,
+            "Ollama gpu/gpu.go (0.1-0.3): the CUDA library loads but lists no GPU, so models run on the CPU",
+        ),
+        Phrase(
+            r'request failed: Get \\?"?https://registry\.ollama\.ai/v2/\S+/manifests/',
+            MODEL_ACCESS,
+            "Ollama server/images.go makeRequestWithRetry: the model's manifest cannot be fetched",
+        ),
     ),
 )
 
@@ -255,13 +278,31 @@ LLAMA_CPP = Family(
             example="error loading model: failed to open llama-2-7b-chat.ggmlv3.q5_1.bin: No such file or directory",
         ),
         Phrase(r"no usable GPU found", NO_DEVICE, "llama.cpp common/arg.cpp"),
+        Phrase(
+            r"llama_kv_cache_init: failed to allocate buffer for kv cache|failed to initialize the context: failed to"
+            r" allocate buffer for kv cache",
+            KV_CACHE_INSUFFICIENT,
+            "llama.cpp src/llama-kv-cache.cpp and llama-context.cpp: the model loaded, its KV cache for n_ctx does not fit",
+        ),
+        Phrase(
+            r"^error: (?:unknown argument|invalid argument|invalid parameter for argument): ",
+            CONFIG_ERROR,
+            "llama.cpp common/arg.cpp common_params_parse (and gpt_params_parse before it)",
+        ),
     ),
 )
 
 TEI = Family(
     runtime="tei",
     source="huggingface/text-embeddings-inference: router/src/lib.rs",
-    phrases=(Phrase(r"Error: Could not create backend", ENGINE_FAILED, "text-embeddings-inference router"),),
+    phrases=(
+        Phrase(r"Error: Could not create backend", ENGINE_FAILED, "text-embeddings-inference router"),
+        Phrase(
+            r"Runtime compute cap \d+ is not compatible with compile time compute cap \d+",
+            CONFIG_ERROR,
+            "text-embeddings-inference backends/candle: the image was built for another GPU generation",
+        ),
+    ),
 )
 
 XINFERENCE = Family(
@@ -282,7 +323,8 @@ LOCALAI = Family(
     source="mudler/LocalAI: pkg/model/initializers.go, core/backend",
     phrases=(
         Phrase(
-            r"failed to load model with internal loader|could not load model: rpc error: code = Unavailable",
+            r"failed to load model with internal loader|could not load model: rpc error: code = Unavailable"
+            r"|\[[\w.-]+\] Fails: ",
             ENGINE_FAILED,
             "LocalAI pkg/model/initializers.go: the backend process died before answering",
             example="7:25AM INF [stablediffusion-ggml] Fails: failed to load model with internal loader: could not load model: rpc error: code = Unavailable desc = error reading from server: EOF",
