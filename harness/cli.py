@@ -169,6 +169,85 @@ def run(
 ResultsOption = Annotated[Path, typer.Option("--results", help="root folder of run folders")]
 
 
+@app.command()
+def find(
+    matrix_path: MatrixArg,
+    axis: Annotated[str, typer.Option("--axis", help="the ordered axis to search (e.g. image)", show_default=False)],
+    good: Annotated[str, typer.Option("--good", help="a value of the axis known good", show_default=False)],
+    bad: Annotated[str, typer.Option("--bad", help="a value of the axis known bad", show_default=False)],
+    where: Annotated[str | None, typer.Option("--where", help="the other axes fixed: AXIS=LABEL,AXIS=LABEL")] = None,
+    values: Annotated[
+        str | None, typer.Option("--values", help="the axis's order, comma-separated (default: the matrix's)")
+    ] = None,
+    regress: Annotated[
+        str,
+        typer.Option("--regress", help="what bad means: failure (anything but ready), ready (the fix), or a signature"),
+    ] = "failure",
+    skip: Annotated[
+        list[str] | None, typer.Option("--skip", help="another outcome that cannot tell (repeatable)")
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="points tested at once (default: matrix `jobs`)")
+    ] = None,
+    repeats: Annotated[
+        int | None, typer.Option("--repeats", min=1, help="launches per point; bad when any launch is bad")
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", help="md or json")] = "md",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")] = None,
+    results: ResultsOption = Path("results"),
+) -> None:
+    """The first bad value of an ordered axis (a release line): a search that launches a few points
+    instead of the full sweep. Exit 1 when the good and bad ends do not differ."""
+    from harness.run.backends.docker import DockerBackend
+    from harness.run.plan import watch_rules
+    from harness.search.runs import FIND_FORMATS, RunOracle, find_report, line_of, marker, run_find
+
+    FIND_FORMATS.check(output_format)
+    matrix, cells = _load(matrix_path)
+    outcomes = watch_rules(matrix).signatures
+    if regress not in ("failure", READY):
+        _check_outcomes("--regress", [regress], outcomes)
+    _check_outcomes("--skip", skip or [], outcomes)
+    fixed = dict(_pair(part, "--where") for part in (where or "").split(",") if part)
+    line = line_of(matrix, cells, axis, good, bad, fixed, _axes_option(values))
+    reporter = _PlainReporter()
+    oracle = RunOracle(matrix, results, reporter, DockerBackend(), jobs=jobs, repeats=repeats)
+    batch = jobs or matrix.spec.jobs
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        result = run_find(line, oracle, marker(regress, skip or []), batch)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    report = find_report(line, result, oracle, regress, skip or [])
+    _write_output(FIND_FORMATS.render(output_format, report) + "\n", out)
+    if not result.ends_differ:
+        raise typer.Exit(int(ExitCode.CELL_FAILED))
+
+
+def _pair(text: str, option: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise UsageError(f"{option} {text}: expected AXIS=LABEL")
+    return name.strip(), value.strip()
+
+
+class _PlainReporter:
+    """A search's runs, one line per event on stderr."""
+
+    def note(self, text: str) -> None:
+        err.print(text, markup=False, highlight=False)
+
+    def cell_started(self, cell: Cell) -> None:
+        err.print(f"launching {cell.describe()}", markup=False, highlight=False)
+
+    def cell_finished(self, result: Any) -> None:
+        known = " (known)" if result.cached_from else ""
+        err.print(f"{result.cell_id}: {result.outcome}{known}", markup=False, highlight=False)
+
+    def cell_line(self, cell_id: str, line: str) -> None:
+        pass
+
+
 def _write_output(text: str, out: Path | None) -> None:
     if out is None:
         typer.echo(text, nl=False)

@@ -186,7 +186,7 @@ def read_excerpt(log: Path, line_no: int, before: int, after: int) -> Excerpt | 
     return Excerpt(max(1, line_no - before), tuple(window), log.name)
 
 
-def _excerpt_of(record: RunRecord, result: CellResult, before: int, after: int) -> Excerpt | None:
+def excerpt_of(record: RunRecord, result: CellResult, before: int, after: int) -> Excerpt | None:
     if result.line_no is not None and result.watched_log is not None:
         log = record.path / "cells" / result.cell_id / result.watched_log
         found = read_excerpt(log, result.line_no, before, after)
@@ -294,7 +294,7 @@ def _shape(excerpt: Excerpt) -> tuple[str, ...]:
     return tuple(re.sub(r"\d+", "#", line) for line in excerpt.lines)
 
 
-def _detail(
+def cell_detail(
     record: RunRecord,
     result: CellResult,
     excerpt: Excerpt | None,
@@ -378,7 +378,7 @@ def markdown_report(record: RunRecord, options: ReportOptions = ReportOptions())
     before = settings.before if options.before is None else options.before
     after = settings.after if options.after is None else options.after
     failing = [r for r in results if r.outcome != READY]
-    excerpts = {r.cell_id: _excerpt_of(record, r, before, after) for r in failing}
+    excerpts = {r.cell_id: excerpt_of(record, r, before, after) for r in failing}
     attempts = _trim_steps(failing, excerpts)
     for note, trimmed in attempts:
         text = _document(record, options, trimmed, note)
@@ -464,7 +464,7 @@ def _document(
         shown: dict[tuple[str, ...], CellResult] = {}
         for result, excerpt in details:
             same = shown.get(_shape(excerpt)) if excerpt is not None else None
-            out.append(_detail(record, result, excerpt, options, same_as=same) + "\n")
+            out.append(cell_detail(record, result, excerpt, options, same_as=same) + "\n")
             if excerpt is not None and same is None:
                 shown[_shape(excerpt)] = result
     return "\n".join(out).rstrip() + "\n"

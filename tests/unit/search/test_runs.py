@@ -1,0 +1,65 @@
+"""Choosing the line to search and what an outcome means for it (no engine)."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.errors import UsageError
+from harness.matrix.spec import expand, load_matrix
+from harness.search.find import Mark, Probe, find_first_bad
+from harness.search.runs import FIND_FORMATS, FindReport, line_of, marker
+from tests.conftest import MatrixWriter
+
+TAGS = [f"r{n:02d}" for n in range(1, 9)]
+
+
+def test_the_line_runs_from_good_to_bad_with_every_other_axis_fixed(write_matrix: MatrixWriter) -> None:
+    matrix = load_matrix(write_matrix(axes={"image": TAGS, "tp": [1, 2]}))
+    cells = expand(matrix.spec)
+    line = line_of(matrix, cells, "image", "r02", "r06", {"tp": "2"})
+    assert line.labels == ["r02", "r03", "r04", "r05", "r06"]
+    assert all(c.labels["tp"] == "2" for c in line.cells) and line.fixed == {"tp": "2"}
+    backwards = line_of(matrix, cells, "image", "r06", "r02", {"tp": "1"})
+    assert backwards.labels == ["r06", "r05", "r04", "r03", "r02"]
+    custom = line_of(matrix, cells, "image", "r01", "r08", {"tp": "1"}, ["r01", "r08", "r04"])
+    assert custom.labels == ["r01", "r08"]
+    with pytest.raises(UsageError, match=r"--where: fix tp \(tp is one of 1, 2\)"):
+        line_of(matrix, cells, "image", "r01", "r08", {})
+    with pytest.raises(UsageError, match=r"image: no cell with image=r99"):
+        line_of(matrix, cells, "image", "r01", "r99", {"tp": "1"})
+    with pytest.raises(UsageError, match=r"--axis gpu: not an axis"):
+        line_of(matrix, cells, "gpu", "r01", "r08", {"tp": "1"})
+
+
+def test_what_bad_means() -> None:
+    failure = marker("failure", [])
+    assert [failure(o) for o in ("ready", "device_lost", "timeout", "error")] == [
+        Mark.GOOD,
+        Mark.BAD,
+        Mark.SKIP,
+        Mark.SKIP,
+    ]
+    signature = marker("device_lost", ["crashed"])
+    assert [signature(o) for o in ("ready", "device_lost", "oom", "crashed")] == [
+        Mark.GOOD,
+        Mark.BAD,
+        Mark.SKIP,
+        Mark.SKIP,
+    ]
+    fix = marker("ready", [])
+    assert [fix(o) for o in ("ready", "device_lost")] == [Mark.BAD, Mark.GOOD]
+
+
+def test_the_answer_reads_as_an_issue_comment(write_matrix: MatrixWriter) -> None:
+    matrix = load_matrix(write_matrix(axes={"image": TAGS}))
+    line = line_of(matrix, expand(matrix.spec), "image", "r01", "r08", {})
+    outcomes = ["ready", "ready", "timeout", "ready", "device_lost", "device_lost", "device_lost", "device_lost"]
+    mark = marker("failure", [])
+    result = find_first_bad(8, lambda points: {p: Probe(mark(outcomes[p]), outcomes[p]) for p in points})
+    text = FIND_FORMATS.render("md", FindReport(line, result, "failure", (), 4, None))
+    assert "**First bad `image`: `r05`**" in text
+    assert "- Last good: `r04` (ready)" in text
+    assert "- Launches: 4, against 8 for the full sweep" in text
+    assert "| 1 | `r01` | ready | good |" in text
+    data = FIND_FORMATS.render("json", FindReport(line, result, "failure", (), 4, None))
+    assert '"first_bad": "r05"' in data and '"exact": true' in data
