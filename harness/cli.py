@@ -224,6 +224,36 @@ def find(
         raise typer.Exit(int(ExitCode.CELL_FAILED))
 
 
+@app.command()
+def isolate(
+    matrix_path: MatrixArg,
+    good: Annotated[str, typer.Option("--good", help="the good cell: its id or axis=label,...", show_default=False)],
+    bad: Annotated[str, typer.Option("--bad", help="the bad cell: its id or axis=label,...", show_default=False)],
+    repeats: Annotated[int | None, typer.Option("--repeats", min=1, help="launches per cell")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="md or json")] = "md",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")] = None,
+    results: ResultsOption = Path("results"),
+) -> None:
+    """The settings that turn the good cell's outcome into the bad one's: each axis value, environment
+    variable, capability or device that differs is tried apart (delta debugging), launching cells the
+    matrix never listed. Exit 1 when both cells have the same outcome."""
+    from harness.run.backends.docker import DockerBackend
+    from harness.search.runs import ISOLATE_FORMATS, RunOracle, run_isolate, select_cell
+
+    ISOLATE_FORMATS.check(output_format)
+    matrix, cells = _load(matrix_path)
+    good_cell, bad_cell = select_cell(cells, good, "--good"), select_cell(cells, bad, "--bad")
+    oracle = RunOracle(matrix, results, _PlainReporter(), DockerBackend(), jobs=1, repeats=repeats)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        report = run_isolate(good_cell, bad_cell, oracle)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    _write_output(ISOLATE_FORMATS.render(output_format, report), out)
+    if not report.result.ends_differ:
+        raise typer.Exit(int(ExitCode.CELL_FAILED))
+
+
 def _pair(text: str, option: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name or not value:

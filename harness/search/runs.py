@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UsageError
-from harness.matrix.spec import Cell, Matrix
+from harness.matrix.spec import Cell, Matrix, cell_id
 from harness.outcomes import ERROR, NOT_RUN, READY, TIMEOUT
 from harness.report.formats import Formats
 from harness.run.backends.base import Backend
 from harness.search.find import FindResult, Mark, Probe, find_first_bad
+from harness.search.isolate import IsolateResult, Trial, isolate
 from harness.session import Reporter, RunRequest, execute
 from harness.store.results import CellResult, RunRecord, load_run
 
@@ -280,3 +281,174 @@ def find_json(report: FindReport) -> str:
 
 
 FIND_FORMATS: Formats[FindReport] = Formats({"md": find_markdown, "json": find_json})
+
+
+@dataclass(frozen=True)
+class Change:
+    """One setting that differs between the good and the bad cell: a whole axis value, or one key of
+    a mapping axis (an environment variable) or one item of a list axis (a capability, a device)."""
+
+    axis: str
+    key: str | None = None
+    item: Any = None
+
+    def describe(self, good: Cell, bad: Cell) -> str:
+        if self.key is not None:
+            after = bad.values[self.axis]
+            return f"{self.key}={after[self.key]}" if self.key in after else f"{self.key} unset"
+        if self.item is not None:
+            added = self.item in bad.values[self.axis]
+            return f"{self.axis} {'+' if added else '-'}{self.item}"
+        return f"{self.axis}={bad.labels[self.axis]}"
+
+
+def select_cell(cells: Sequence[Cell], text: str, option: str) -> Cell:
+    """A cell named by its id or by `axis=label,...`."""
+    by_id = next((c for c in cells if c.id == text), None)
+    if by_id is not None:
+        return by_id
+    wanted = dict(part.split("=", 1) for part in text.split(",") if "=" in part)
+    if not wanted:
+        raise UsageError(f"{option} {text}: give a cell id or axis=label,axis=label")
+    found = [c for c in cells if all(c.labels.get(k) == v for k, v in wanted.items())]
+    if len(found) != 1:
+        what = "no cell" if not found else f"{len(found)} cells"
+        raise UsageError(f"{option} {text}: {what} of the matrix match; name every axis that varies")
+    return found[0]
+
+
+def differences(good: Cell, bad: Cell) -> list[Change]:
+    changes: list[Change] = []
+    for axis, before in good.values.items():
+        after = bad.values[axis]
+        if before == after:
+            continue
+        if isinstance(before, Mapping) and isinstance(after, Mapping):
+            keys = sorted({*before, *after}, key=str)
+            changes += [
+                Change(axis, key=str(k)) for k in keys if before.get(k) != after.get(k) or (k in before) != (k in after)
+            ]
+        elif isinstance(before, list) and isinstance(after, list):
+            changes += [Change(axis, item=i) for i in before if i not in after]
+            changes += [Change(axis, item=i) for i in after if i not in before]
+        else:
+            changes.append(Change(axis))
+    return changes
+
+
+def mixed_cell(good: Cell, bad: Cell, changes: Sequence[Change], chosen: frozenset[int]) -> Cell:
+    """The good cell with the chosen changes applied: a cell the matrix may never have listed."""
+    values = json.loads(json.dumps(dict(good.values)))
+    for index in sorted(chosen):
+        change = changes[index]
+        if change.key is not None:
+            after = bad.values[change.axis]
+            target = {str(k): v for k, v in values[change.axis].items()}
+            if change.key in after:
+                target[change.key] = after[change.key]
+            else:
+                target.pop(change.key, None)
+            values[change.axis] = target
+        elif change.item is not None:
+            items = list(values[change.axis])
+            values[change.axis] = (
+                [i for i in items if i != change.item] if change.item in items else [*items, change.item]
+            )
+        else:
+            values[change.axis] = bad.values[change.axis]
+    labels = {}
+    for axis in good.labels:
+        if values[axis] == good.values[axis]:
+            labels[axis] = good.labels[axis]
+        elif values[axis] == bad.values[axis]:
+            labels[axis] = bad.labels[axis]
+        else:
+            applied = [changes[i].describe(good, bad) for i in sorted(chosen) if changes[i].axis == axis]
+            labels[axis] = f"{good.labels[axis]}+" + "+".join(applied)
+    return Cell(cell_id(labels), labels, values)
+
+
+@dataclass(frozen=True)
+class IsolateReport:
+    good: Cell
+    bad: Cell
+    changes: list[Change]
+    result: IsolateResult
+    outcomes: tuple[str, str]
+    launched: int
+    record: RunRecord | None
+
+
+def run_isolate(good: Cell, bad: Cell, oracle: RunOracle) -> IsolateReport:
+    changes = differences(good, bad)
+    if not changes:
+        raise UsageError("--good and --bad are the same settings; nothing to isolate")
+    ends = oracle.judge([good, bad])
+    good_outcome, bad_outcome = ends[good.id].outcome, ends[bad.id].outcome
+
+    def judge(chosen: frozenset[int]) -> tuple[Trial, str]:
+        if not chosen:
+            outcome = good_outcome
+        elif len(chosen) == len(changes):
+            outcome = bad_outcome
+        else:
+            cell = mixed_cell(good, bad, changes, chosen)
+            outcome = oracle.judge([cell])[cell.id].outcome
+        if outcome == good_outcome:
+            return Trial.PASS, outcome
+        return (Trial.FAIL if outcome == bad_outcome else Trial.UNRESOLVED), outcome
+
+    if good_outcome == bad_outcome:
+        result = IsolateResult(len(changes), ends_differ=False)
+    else:
+        result = isolate(len(changes), judge, check_ends=False)
+    record = load_run(oracle.folder) if oracle.folder is not None else None
+    return IsolateReport(good, bad, changes, result, (good_outcome, bad_outcome), oracle.launched, record)
+
+
+def isolate_markdown(report: IsolateReport) -> str:
+    good, bad, changes = report.good, report.bad, report.changes
+    before, after = report.outcomes
+    lines = [f"## bisect isolate: {good.describe()} -> {bad.describe()}", ""]
+    if not report.result.ends_differ:
+        lines += [f"**Both cells are `{before}`**: there is no difference to isolate.", ""]
+    else:
+        named = ", ".join(f"`{changes[i].describe(good, bad)}`" for i in report.result.culprits)
+        alone = "alone turns" if len(report.result.culprits) == 1 else "together turn"
+        rest = len(changes) - len(report.result.culprits)
+        lines += [
+            f"**{named} {alone} `{before}` into `{after}`** ({report.launched} launches; the other {rest} "
+            f"difference{'s' if rest != 1 else ''} do not matter)",
+            "",
+        ]
+    lines += ["Differences: " + ", ".join(f"`{c.describe(good, bad)}`" for c in changes), ""]
+    lines += ["| changes applied to the good cell | outcome | counts as |", "|---|---|---|"]
+    for chosen, trial, outcome in report.result.tried:
+        applied = ", ".join(f"`{changes[i].describe(good, bad)}`" for i in sorted(chosen)) or "none (the good cell)"
+        lines.append(f"| {applied} | {outcome} | {trial.value} |")
+    if report.record is not None:
+        lines += ["", f"Run `{report.record.run_id}`; each cell's compose file is in its folder."]
+    return "\n".join(lines) + "\n"
+
+
+def isolate_json(report: IsolateReport) -> str:
+    good, bad, changes = report.good, report.bad, report.changes
+    return json.dumps(
+        {
+            "good": good.id,
+            "bad": bad.id,
+            "outcomes": list(report.outcomes),
+            "differences": [c.describe(good, bad) for c in changes],
+            "culprits": [changes[i].describe(good, bad) for i in report.result.culprits],
+            "ends_differ": report.result.ends_differ,
+            "launches": report.launched,
+            "tried": [
+                {"changes": [changes[i].describe(good, bad) for i in sorted(s)], "outcome": o, "counts_as": t.value}
+                for s, t, o in report.result.tried
+            ],
+        },
+        indent=2,
+    )
+
+
+ISOLATE_FORMATS: Formats[IsolateReport] = Formats({"md": isolate_markdown, "json": isolate_json})

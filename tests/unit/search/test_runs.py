@@ -63,3 +63,35 @@ def test_the_answer_reads_as_an_issue_comment(write_matrix: MatrixWriter) -> Non
     assert "| 1 | `r01` | ready | good |" in text
     data = FIND_FORMATS.render("json", FindReport(line, result, "failure", (), 4, None))
     assert '"first_bad": "r05"' in data and '"exact": true' in data
+
+
+def test_every_setting_that_differs_is_its_own_change(write_matrix: MatrixWriter) -> None:
+    from harness.search.runs import differences, mixed_cell, select_cell
+
+    matrix = load_matrix(
+        write_matrix(
+            axes={
+                "image": ["a:1", "a:2"],
+                "env": {"none": {"A": "1"}, "mix": {"A": "1", "CCL_ZE_IPC_EXCHANGE": "sockets", "B": "2"}},
+                "caps": {"none": [], "ptrace": ["SYS_PTRACE"]},
+            }
+        )
+    )
+    cells = expand(matrix.spec)
+    good = select_cell(cells, "image=a:1,env=none,caps=none", "--good")
+    bad = select_cell(cells, "image=a:2,env=mix,caps=ptrace", "--bad")
+    changes = differences(good, bad)
+    assert [c.describe(good, bad) for c in changes] == [
+        "image=a:2",
+        "B=2",
+        "CCL_ZE_IPC_EXCHANGE=sockets",
+        "caps +SYS_PTRACE",
+    ]
+    one = mixed_cell(good, bad, changes, frozenset({2}))
+    assert one.values["env"] == {"A": "1", "CCL_ZE_IPC_EXCHANGE": "sockets"} and one.values["image"] == "a:1"
+    assert one.labels["env"] == "none+CCL_ZE_IPC_EXCHANGE=sockets" and one.id not in {c.id for c in cells}
+    everything = mixed_cell(good, bad, changes, frozenset(range(4)))
+    assert everything.values == bad.values and everything.labels == bad.labels
+    with pytest.raises(UsageError, match=r"--good image=a:1: 4 cells of the matrix match"):
+        select_cell(cells, "image=a:1", "--good")
+    assert select_cell(cells, good.id, "--good") == good
