@@ -255,7 +255,8 @@ def _run_info(
         run_id=run_id,
         matrix_path=str(matrix.path),
         matrix=dict(matrix.raw),
-        cells=[item.cell.id for item in prepared],
+        # a resumed run may take new cells (a search adds points round by round); it keeps the old ones
+        cells=list(dict.fromkeys([*(resumed.info.cells if resumed else []), *(item.cell.id for item in prepared)])),
         started_at=resumed.info.started_at if resumed else now_iso(),
         resumed_at=[*resumed.info.resumed_at, now_iso()] if resumed else [],
         layout=Layout(axes=list(matrix.spec.axes), rows=layout.rows, cols=layout.cols, show=layout.show),

@@ -305,5 +305,6 @@ def test_a_host_network_cell_is_probed_on_the_port_it_was_given(write_matrix: Ma
     (run_dir,) = (tmp_path / "results").iterdir()
     found = [json.loads(p.read_text()) for p in run_dir.glob("cells/*/result.json")]
     assert [r["outcome"] for r in found] == ["ready", "ready"]
-    ports = {(run_dir / "cells" / r["cell_id"] / "compose.yaml").read_text().split("-p ")[1].split()[0] for r in found}
+    composes = [(run_dir / "cells" / r["cell_id"] / "compose.yaml").read_text() for r in found]
+    ports = {text.split("httpd -f -p ")[1].split()[0] for text in composes}
     assert len(ports) == 2 and "0" not in ports
