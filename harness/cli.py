@@ -110,11 +110,19 @@ def run(
         int | None,
         typer.Option("--jobs", "-j", min=1, help="cells at once, on disjoint devices (default: matrix `jobs`, else 1)"),
     ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="run the cells across a Ray cluster (auto, host:port or ray://host:10001), each node on its own "
+            "Docker engine",
+        ),
+    ] = None,
 ) -> None:
     """Launch every cell of the matrix and print the outcome table."""
     from harness.report.progress import MatrixProgress
     from harness.report.report import outcome_table, summary_counts
-    from harness.run.backends.docker import DockerBackend
     from harness.run.plan import watch_rules
     from harness.session import ENGINE_LOST, INTERRUPTED, RunRequest, execute
 
@@ -147,7 +155,7 @@ def run(
         with MatrixProgress(
             err, cells, layout.rows, layout.cols, matrix.spec.timeout, jobs or matrix.spec.jobs
         ) as progress:
-            outcome = execute(request, progress, DockerBackend())
+            outcome = execute(request, progress, _backend(ray_address))
     finally:
         signal.signal(signal.SIGTERM, previous)
     typer.echo(outcome_table(outcome.results, layout.rows, layout.cols, layout.show))
@@ -276,6 +284,17 @@ class _PlainReporter:
 
     def cell_line(self, cell_id: str, line: str) -> None:
         pass
+
+
+def _backend(ray_address: str | None) -> Any:
+    """The local Docker engine, or a Ray cluster of them."""
+    if ray_address is None:
+        from harness.run.backends.docker import DockerBackend
+
+        return DockerBackend()
+    from harness.run.backends.ray import RayBackend
+
+    return RayBackend(ray_address)
 
 
 def _write_output(text: str, out: Path | None) -> None:

@@ -210,6 +210,9 @@ def _schedule(
     """How many cells at once and on which devices; each cell is prepared again, once placed, for the
     devices and ports it got, and its stored compose file shows them."""
     matrix = request.matrix
+    if backend.places_devices:
+        backend.use_placement(matrix, preparer.run_token, preparer.env)
+        return Schedule(jobs=request.jobs or max(1, len(prepared)))
     resources = matrix.spec.resources
     pool = None
     if resources is not None:

@@ -189,13 +189,17 @@ class _Scheduler:
                             on_engine_lost(wait_engine)
                             if not self.backend.wait_for(wait_engine):
                                 self._drain(running, keys, on_done)
-                                raise EngineLost(self.results)
+                                raise EngineLost(self._in_order(order))
                             self.backend.remove_cell(self.store.run_id, item.cell.id)
             except KeyboardInterrupt:
                 self.stop.set()
                 self._drain(running, keys, on_done)
-                raise RunInterrupted(self.results) from None
-        return self.results
+                raise RunInterrupted(self._in_order(order)) from None
+        return self._in_order(order)
+
+    def _in_order(self, order: Mapping[str, int]) -> list[CellResult]:
+        """Results in the matrix's order, whatever order cells finished in (tables are built from it)."""
+        return sorted(self.results, key=lambda result: order.get(result.cell_id, len(order)))
 
     def _launch(self, item: PreparedCell, placement: Placement) -> CellResult:
         """In a worker thread: prepare the cell for its placement, then run it (and its repeats)."""
@@ -211,6 +215,8 @@ class _Scheduler:
             )
         watch = CellWatch(self.stop, lambda line: self.on_line(item.cell.id, line))
         result = run_repeated(self.backend, placed, self.rules, self.store, self.repeats, watch)
+        if result.devices:  # a backend that places cells itself says where they ran
+            return result
         return result.model_copy(update={"devices": list(placement.devices)})
 
     def _finish(

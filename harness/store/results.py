@@ -78,6 +78,7 @@ class CellResult(BaseModel):
     cache_key: str | None = Field(default=None, description="hash of what decides the outcome")
     cached_from: CachedFrom | None = Field(default=None, description="the earlier run this result was reused from")
     devices: list[str] = Field(default_factory=list, description="the devices the cell held while it ran")
+    node: dict[str, str] = Field(default_factory=dict, description="the cluster node it ran on (hostname, node_id)")
     started_at: str | None = None
     finished_at: str | None = None
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from harness.judge.judge import WatchRules
+from harness.matrix.spec import Matrix
 from harness.run.backends.inventory import HostFacts, ImageFacts
 from harness.run.plan import PreparedCell
 from harness.store.results import CellResult, RunStore
@@ -24,6 +25,12 @@ class CellWatch:
 
 class Backend(Protocol):
     name: str
+    places_devices: bool
+    """True when the engine gives cells their devices itself (a cluster scheduler), so cells are rendered
+    where they run, with the devices they got there."""
+
+    def use_placement(self, matrix: Matrix, run_token: str, env: Mapping[str, str]) -> None:
+        """For a backend that places devices: what it needs to render a cell again where it runs."""
 
     def connect(self) -> None:
         """Reach the engine, or raise a HarnessError saying how to get one."""

@@ -14,6 +14,7 @@ import docker
 from harness.compose import ComposePlan
 from harness.judge.judge import CellVerdict, Judge, WatchRules
 from harness.judge.signatures import ERROR, NOT_RUN
+from harness.matrix.spec import Matrix
 from harness.run.backends import docker_ops
 from harness.run.backends.base import CellWatch
 from harness.run.backends.inventory import HostFacts, ImageFacts, discover_devices, host_facts, image_facts
@@ -28,6 +29,7 @@ class DockerBackend:
     """The Docker engine that DOCKER_HOST (or the local socket) names."""
 
     name = "docker"
+    places_devices = False
 
     def __init__(self, client: docker.DockerClient | None = None) -> None:
         self._client = client
@@ -42,6 +44,9 @@ class DockerBackend:
     def connect(self) -> None:
         if self._client is None:
             self._client = docker_ops.connect()
+
+    def use_placement(self, matrix: Matrix, run_token: str, env: Mapping[str, str]) -> None:
+        """Cells are placed (and rendered) by the scheduler before they reach this backend."""
 
     def owner_alive(self, owner: Mapping[str, str]) -> bool:
         return docker_ops.owner_alive(owner)

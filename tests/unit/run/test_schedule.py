@@ -50,6 +50,7 @@ class FakeBackend:
     spans: list[Span] = field(default_factory=list)
     alive: bool = True
     name: str = "fake"
+    places_devices: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run_cell(
@@ -83,6 +84,8 @@ class FakeBackend:
 
     # the rest of the protocol is not used by the scheduler
     def connect(self) -> None: ...
+
+    def use_placement(self, matrix: object, run_token: str, env: Mapping[str, str]) -> None: ...
     def owner_alive(self, owner: Mapping[str, str]) -> bool:
         return False
 

@@ -1,0 +1,92 @@
+"""A matrix across a real two-node Ray cluster on this machine (a head and a second node, each with
+two fake GPUs, both on the local Docker engine): cells spread over both nodes, no device is shared on a
+node, and the table is the one a local run gives."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from build_images import BASE_TAG
+from typer.testing import CliRunner
+
+from harness.cli import app
+from harness.run.resources import overlapping
+from tests.conftest import MatrixWriter
+
+pytestmark = pytest.mark.docker
+RAY = Path(sys.executable).with_name("ray")
+PORT = "6391"
+TEMPLATE = (
+    "services:\n  app:\n    image: " + BASE_TAG + "\n"
+    "    environment: {CUDA_VISIBLE_DEVICES: '{{ cell.devices | join(\",\") }}'}\n"
+    "    command: ['/bin/sh', '-c', \"trap 'exit 143' TERM; sleep 2; {% if tp == 2 and n == 3 %}"
+    "echo 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB'; exit 1{% else %}"
+    "echo 'INFO:     Application startup complete.'; while :; do sleep 1 & wait $$!; done{% endif %}\"]\n"
+    "    stop_grace_period: 1s\n"
+)
+
+
+def _ray(*args: str) -> None:
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    subprocess.run([str(RAY), *args], check=True, capture_output=True, env=env, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    if not RAY.exists() or shutil.which("docker") is None:
+        pytest.fail("Ray is not installed in this environment: pip install -e '.[dev,ray]'", pytrace=False)
+    _ray("stop", "--force")
+    _ray("start", "--head", "--port", PORT, "--num-cpus", "4", "--num-gpus", "2", "--include-dashboard=false")
+    _ray("start", "--address", f"127.0.0.1:{PORT}", "--num-cpus", "4", "--num-gpus", "2")
+    yield f"127.0.0.1:{PORT}"
+    _ray("stop", "--force")
+
+
+def _results(root: Path) -> list[dict[str, object]]:
+    (run_dir,) = root.iterdir()
+    return [json.loads(p.read_text()) for p in run_dir.glob("cells/*/result.json")]
+
+
+def test_a_matrix_spreads_over_two_nodes_without_sharing_a_device(
+    cluster: str, write_matrix: MatrixWriter, tmp_path: Path
+) -> None:
+    matrix = write_matrix(
+        template_text=TEMPLATE,
+        axes={"tp": [1, 2], "n": [1, 2, 3, 4, 5, 6]},
+        resources={"devices": [0, 1], "per_cell": "{{ tp }}"},
+        timeout="30s",
+        settle="0.5s",
+    )
+    on_ray = CliRunner().invoke(app, ["run", str(matrix), "--results", str(tmp_path / "ray"), "--ray", cluster])
+    assert on_ray.exit_code == 0, on_ray.output
+    found = _results(tmp_path / "ray")
+    assert len(found) == 12
+    nodes = {str(r["node"]["node_id"]) for r in found}  # type: ignore[index]
+    assert len(nodes) == 2
+    for node in nodes:
+        spans = [
+            (
+                datetime.fromisoformat(str(r["started_at"])).timestamp(),
+                datetime.fromisoformat(str(r["finished_at"])).timestamp(),
+                r["devices"],
+            )
+            for r in found
+            if r["node"]["node_id"] == node  # type: ignore[index]
+        ]
+        assert overlapping(spans) == []  # type: ignore[arg-type]
+    for r in found:
+        compose = (tmp_path / "ray" / str(r["run_id"]) / "cells" / str(r["cell_id"]) / "compose.yaml").read_text()
+        assert f"CUDA_VISIBLE_DEVICES: '{','.join(r['devices'])}'" in compose  # type: ignore[arg-type]
+        assert (tmp_path / "ray" / str(r["run_id"]) / "cells" / str(r["cell_id"]) / "app.log").exists()
+    local = CliRunner().invoke(app, ["run", str(matrix), "--results", str(tmp_path / "local"), "--jobs", "2"])
+    assert local.exit_code == 0, local.output
+    assert on_ray.stdout == local.stdout  # the same outcome table
+    assert "💥" not in on_ray.stdout and "oom" in on_ray.stdout
