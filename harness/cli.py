@@ -506,11 +506,12 @@ def clean(
         bool,
         typer.Option("--volumes", help="also the named volumes bisect created for compose files (model caches)"),
     ] = False,
+    ray_address: Annotated[
+        str | None, typer.Option("--ray", metavar="ADDRESS", help="on every node of this Ray cluster")
+    ] = None,
 ) -> None:
     """Remove containers and networks left by bisect runs whose process is gone (found by label)."""
-    from harness.run.backends.docker import DockerBackend
-
-    backend = DockerBackend()
+    backend = _backend(ray_address)
     backend.connect()
     whose = None if everything else run_id
     removed = backend.remove_runs(whose) if everything or run_id else backend.remove_orphans()

@@ -152,6 +152,8 @@ def execute(request: RunRequest, reporter: Reporter, backend: Backend) -> RunOut
     refs = sorted({ref for item in prepared for ref in item.images.values()})
     if request.pull:
         pull_images(backend, refs, reporter)
+    for warning in backend.check_images(refs):
+        reporter.note(f"warning: {warning}")
     images = backend.image_facts(refs, matrix.spec.report.image_labels)
     image_ids = {ref: next((f.id for f in images if f.ref == ref), None) for ref in refs}
     keys = {item.cell.id: cache_key(item, image_ids, rules, masker, repeats) for item in prepared}

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from tests.conftest import MatrixWriter
 pytestmark = pytest.mark.docker
 RAY = Path(sys.executable).with_name("ray")
 PORT = "6391"
+SECOND_NODE_PORT = "6402"
 TEMPLATE = (
     "services:\n  app:\n    image: " + BASE_TAG + "\n"
     "    environment: {CUDA_VISIBLE_DEVICES: '{{ cell.devices | join(\",\") }}'}\n"
@@ -45,7 +47,12 @@ def cluster() -> Iterator[str]:
         pytest.fail("Ray is not installed in this environment: pip install -e '.[dev,ray]'", pytrace=False)
     _ray("stop", "--force")
     _ray("start", "--head", "--port", PORT, "--num-cpus", "4", "--num-gpus", "2", "--include-dashboard=false")
-    _ray("start", "--address", f"127.0.0.1:{PORT}", "--num-cpus", "4", "--num-gpus", "2")
+    _ray(
+        "start",
+        "--address",
+        f"127.0.0.1:{PORT}",
+        *("--num-cpus", "4", "--num-gpus", "2", "--node-manager-port", SECOND_NODE_PORT),
+    )
     yield f"127.0.0.1:{PORT}"
     _ray("stop", "--force")
 
@@ -90,3 +97,41 @@ def test_a_matrix_spreads_over_two_nodes_without_sharing_a_device(
     assert local.exit_code == 0, local.output
     assert on_ray.stdout == local.stdout  # the same outcome table
     assert "💥" not in on_ray.stdout and "oom" in on_ray.stdout
+
+
+def test_a_node_lost_mid_run_moves_its_cells_and_leaves_nothing_behind(
+    cluster: str, write_matrix: MatrixWriter, tmp_path: Path
+) -> None:
+    import docker
+
+    matrix = write_matrix(
+        template_text=TEMPLATE.replace("sleep 2", "sleep 6"),
+        axes={"tp": [1], "n": [1, 2, 3, 4]},
+        resources={"devices": [0, 1], "per_cell": "{{ tp }}"},
+        timeout="60s",
+        settle="0.5s",
+    )
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    command = [sys.executable, "-m", "harness", "run", str(matrix), "--results", str(tmp_path / "r"), "--ray", cluster]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and _running_cells() < 4:
+            time.sleep(0.2)
+        assert _running_cells() == 4, "the four cells never ran side by side on the two nodes"
+        subprocess.run(["pkill", "-9", "-f", f"raylet.*--node_manager_port={SECOND_NODE_PORT}"], check=False)
+        _, stderr = process.communicate(timeout=240)
+    finally:
+        process.kill()
+    assert process.returncode == 0, stderr
+    found = _results(tmp_path / "r")
+    assert {r["outcome"] for r in found} == {"ready"} and len(found) == 4
+    assert len({str(r["node"]["node_id"]) for r in found}) == 1  # the lost node's cells ran again on the head
+    leftovers = docker.from_env().containers.list(all=True, filters={"label": "io.image-bisect"})
+    assert leftovers == []
+
+
+def _running_cells() -> int:
+    import docker
+
+    return len(docker.from_env().containers.list(filters={"label": "io.image-bisect"}))

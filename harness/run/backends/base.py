@@ -59,6 +59,10 @@ class Backend(Protocol):
 
     def image_facts(self, refs: Sequence[str], extra_labels: Sequence[str]) -> list[ImageFacts]: ...
 
+    def check_images(self, refs: Sequence[str]) -> list[str]:
+        """Warnings about the images across the engine's machines (a tag that is a different image on
+        different nodes)."""
+
     def host_facts(self) -> HostFacts: ...
 
     def run_cell(

@@ -79,6 +79,9 @@ class DockerBackend:
     def image_facts(self, refs: Sequence[str], extra_labels: Sequence[str]) -> list[ImageFacts]:
         return image_facts(self.client, refs, extra_labels)
 
+    def check_images(self, refs: Sequence[str]) -> list[str]:
+        return []
+
     def host_facts(self) -> HostFacts:
         return host_facts(self.client)
 

@@ -56,6 +56,20 @@ class NodePlacer:
         return placed
 
 
+def _remove_orphans_here() -> list[str]:
+    return DockerBackend().remove_orphans()
+
+
+def _remove_runs_here(run_id: str | None) -> list[str]:
+    return DockerBackend().remove_runs(run_id)
+
+
+def _image_ids_here(refs: list[str]) -> dict[str, str | None]:
+    from harness.run.backends import docker_ops
+
+    return docker_ops.local_image_ids(DockerBackend().client, refs)
+
+
 def run_on_node(
     item: PreparedCell,
     rules: WatchRules,
@@ -69,11 +83,13 @@ def run_on_node(
 
     devices = tuple(str(int(g)) if float(g).is_integer() else str(g) for g in ray.get_gpu_ids())
     node = {"hostname": socket.gethostname(), "node_id": ray.get_runtime_context().get_node_id()}
+    engine = DockerBackend()
+    engine.remove_cell(run_id, item.cell.id)  # a retry: what the attempt on a lost node left on a shared engine
     with tempfile.TemporaryDirectory(prefix="bisect-cell-") as workdir:
         store = RunStore(Path(workdir), run_id)
         store.masker = masker
         placed = placer.place(item, devices, store.path / "cells") if placer is not None else item
-        result = DockerBackend().run_cell(placed, rules, store, attempt)
+        result = engine.run_cell(placed, rules, store, attempt)
         logs = {path.name: path.read_bytes() for path in store.cell_dir(item.cell.id).glob("*.log")}
     update = {"devices": list(devices), "node": node}
     return result.model_copy(update=update), logs, placed.compose_text
@@ -133,13 +149,33 @@ class RayBackend:
         local = self._driver_engine()
         return local.provision(prepared, matrix_name) if local else []
 
+    def on_every_node(self, function: Callable[..., Any], *args: Any) -> dict[str, Any]:
+        """`function(*args)` once on each live node, by node id."""
+        import ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        task = ray.remote(function)
+        refs = {
+            node["NodeID"]: task.options(
+                num_cpus=0, scheduling_strategy=NodeAffinitySchedulingStrategy(node["NodeID"], soft=False)
+            ).remote(*args)
+            for node in self.nodes()
+        }
+        return {node_id: ray.get(ref) for node_id, ref in refs.items()}
+
     def remove_orphans(self) -> list[str]:
-        local = self._driver_engine()
-        return local.remove_orphans() if local else []
+        """Every node removes what runs whose process is gone left on its own engine."""
+        removed = self.on_every_node(_remove_orphans_here)
+        return sorted({name for names in removed.values() for name in names})
 
     def remove_runs(self, run_id: str | None) -> list[str]:
-        local = self._driver_engine()
-        return local.remove_runs(run_id) if local else []
+        removed = self.on_every_node(_remove_runs_here, run_id)
+        return sorted({name for names in removed.values() for name in names})
+
+    def image_ids_per_node(self, refs: Sequence[str]) -> dict[str, dict[str, str | None]]:
+        """ref -> node id -> the image id that node's engine has for it (None: missing)."""
+        found = self.on_every_node(_image_ids_here, list(refs))
+        return {ref: {node: ids.get(ref) for node, ids in found.items()} for ref in refs}
 
     def remove_volumes(self) -> tuple[list[str], list[str]]:
         local = self._driver_engine()
@@ -152,6 +188,17 @@ class RayBackend:
     def image_facts(self, refs: Sequence[str], extra_labels: Sequence[str]) -> list[ImageFacts]:
         local = self._driver_engine()
         return local.image_facts(refs, extra_labels) if local else []
+
+    def check_images(self, refs: Sequence[str]) -> list[str]:
+        warnings = []
+        for ref, by_node in self.image_ids_per_node(refs).items():
+            ids = {image_id for image_id in by_node.values() if image_id is not None}
+            missing = sorted(node[:8] for node, image_id in by_node.items() if image_id is None)
+            if len(ids) > 1:
+                warnings.append(f"{ref} is a different image on different nodes ({len(ids)} ids); pull it everywhere")
+            if missing:
+                warnings.append(f"{ref} is missing on node(s) {', '.join(missing)}; its cells there end as error")
+        return warnings
 
     def host_facts(self) -> HostFacts:
         local = self._driver_engine()

@@ -110,6 +110,9 @@ class FakeBackend:
     def image_facts(self, refs: Sequence[str], extra_labels: Sequence[str]) -> list[ImageFacts]:
         return []
 
+    def check_images(self, refs: Sequence[str]) -> list[str]:
+        return []
+
     def host_facts(self) -> HostFacts:
         return HostFacts()
 
