@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -208,7 +209,15 @@ def find(
     instead of the full sweep. Exit 1 when the good and bad ends do not differ."""
     from harness.run.backends.docker import DockerBackend
     from harness.run.plan import watch_rules
-    from harness.search.runs import FIND_FORMATS, RunOracle, find_report, line_of, marker, run_find
+    from harness.search.runs import (
+        FIND_FORMATS,
+        RunOracle,
+        find_report,
+        images_either_side,
+        line_of,
+        marker,
+        run_find,
+    )
 
     FIND_FORMATS.check(output_format)
     matrix, cells = _load(matrix_path)
@@ -227,6 +236,9 @@ def find(
     finally:
         signal.signal(signal.SIGTERM, previous)
     report = find_report(line, result, oracle, regress, skip or [])
+    pair = images_either_side(report)
+    if pair is not None:
+        report = replace(report, image_diff=_image_diff(*pair, results))
     _write_output(FIND_FORMATS.render(output_format, report) + "\n", out)
     if not result.ends_differ:
         raise typer.Exit(int(ExitCode.CELL_FAILED))
@@ -260,6 +272,44 @@ def isolate(
     _write_output(ISOLATE_FORMATS.render(output_format, report), out)
     if not report.result.ends_differ:
         raise typer.Exit(int(ExitCode.CELL_FAILED))
+
+
+@app.command()
+def diff(
+    before: Annotated[str, typer.Argument(metavar="IMAGE_A", help="the older image", show_default=False)],
+    after: Annotated[str, typer.Argument(metavar="IMAGE_B", help="the newer image", show_default=False)],
+    output_format: Annotated[str, typer.Option("--format", help="md or json")] = "md",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")] = None,
+    results: ResultsOption = Path("results"),
+) -> None:
+    """What changed between two local images, read without starting them: GPU stack, Python and
+    Debian packages, environment, entrypoint and layers (cached per image id under RESULTS/.images)."""
+    from harness.report.diff import FORMATS, diff_images
+    from harness.run.backends import docker_ops
+    from harness.run.backends.image_contents import read_contents
+    from harness.store.masking import collect_secrets
+
+    FORMATS.check(output_format)
+    client = docker_ops.connect()
+    first, second = (read_contents(client, ref, results / ".images") for ref in (before, after))
+    masker = collect_secrets({}, [first.env, second.env])
+    _write_output(masker.text(FORMATS.render(output_format, diff_images(first, second))), out)
+
+
+def _image_diff(before: str, after: str, results: Path) -> str | None:
+    """The markdown of `bisect diff` for two images, or None when they cannot be read here."""
+    from harness.report.diff import diff_images, diff_markdown
+    from harness.run.backends import docker_ops
+    from harness.run.backends.image_contents import read_contents
+    from harness.store.masking import collect_secrets
+
+    try:
+        client = docker_ops.connect()
+        first, second = (read_contents(client, ref, results / ".images") for ref in (before, after))
+    except HarnessError as exc:
+        err.print(f"no image diff: {exc}", markup=False)
+        return None
+    return collect_secrets({}, [first.env, second.env]).text(diff_markdown(diff_images(first, second)))
 
 
 def _pair(text: str, option: str) -> tuple[str, str]:

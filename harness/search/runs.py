@@ -151,6 +151,22 @@ class FindReport:
     skip: tuple[str, ...]
     launched: int
     record: RunRecord | None
+    image_diff: str | None = None
+    """What changed between the last good and the first bad image, when the searched axis changes it."""
+
+
+def images_either_side(report: FindReport) -> tuple[str, str] | None:
+    """The watched service's image of the last good and of the first bad point, when they differ."""
+    result, record = report.result, report.record
+    if not result.exact or record is None or result.last_good is None or result.first_bad is None:
+        return None
+    by_cell = {r.cell_id: r for r in record.results}
+    good = by_cell.get(report.line.cells[result.last_good].id)
+    bad = by_cell.get(report.line.cells[result.first_bad].id)
+    if good is None or bad is None or good.service is None:
+        return None
+    pair = (good.images.get(good.service), bad.images.get(good.service))
+    return (pair[0], pair[1]) if pair[0] and pair[1] and pair[0] != pair[1] else None
 
 
 def find_report(line: Line, result: FindResult, oracle: RunOracle, regress: str, skip: Sequence[str]) -> FindReport:
@@ -242,6 +258,12 @@ def find_markdown(report: FindReport) -> str:
                 ),
                 "",
             ]
+    if report.image_diff:
+        from harness.report.report import collapsed
+
+        pair = images_either_side(report)
+        summary = f"What changed between {pair[0]} and {pair[1]}" if pair else "What changed between the images"
+        parts += [*collapsed(summary, [report.image_diff]), ""]
     return "\n".join(parts)
 
 
