@@ -203,6 +203,8 @@ def execute(request: RunRequest, reporter: Reporter, backend: Backend) -> RunOut
                 }
             )
         )
+        for note in backend.notes():
+            reporter.note(note)
     return outcome
 
 

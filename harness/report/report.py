@@ -210,6 +210,19 @@ def _error_lines(record: RunRecord, result: CellResult) -> list[tuple[int, str]]
     return error_lines(result.log_tail)
 
 
+KERNEL_LINES = 30
+
+
+def _kernel_lines(record: RunRecord, result: CellResult) -> list[str]:
+    if result.kernel_log is None:
+        return []
+    try:
+        lines = (record.path / "cells" / result.cell_id / result.kernel_log).read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    return lines[-KERNEL_LINES:]
+
+
 def _run_root_display(record: RunRecord, options: ReportOptions) -> str:
     if options.display_root is not None:
         return f"{options.display_root.rstrip('/')}/{record.run_id}"
@@ -304,7 +317,10 @@ def cell_detail(
     labels = ", ".join(f"{axis}={label}" for axis, label in result.labels.items())
     summary = f"{EMOJI.get(result.outcome, FAILURE_EMOJI)} {result.outcome} — {labels}"
     facts = []
-    if result.line is not None:
+    if result.line is not None and result.source == "kernel":
+        kernel_line = code_span(result.line, MAX_MATCHED_LINE)
+        facts.append(f"- Matched in the host's kernel log (the container's own log named no cause): {kernel_line}")
+    elif result.line is not None:
         where = f" (line {result.line_no} of `{result.watched_log}`)" if result.line_no else ""
         facts.append(f"- Matched{where}: {code_span(result.line, MAX_MATCHED_LINE)}")
     if result.reason:
@@ -337,6 +353,9 @@ def cell_detail(
     elif excerpt is not None:
         heading = f"Log ({excerpt.source}" + (f", from line {excerpt.first_line_no})" if excerpt.first_line_no else ")")
         parts += [heading + ":", "", code_block(excerpt.lines), ""]
+    kernel = _kernel_lines(record, result)
+    if kernel:
+        parts += ["What the host's kernel said during the cell (`kernel.log`):", "", code_block(kernel), ""]
     parts += ["Reproduce:", "", code_block([reproduce_command(record, result, options)], "sh")]
     if record.info.masked:
         parts += ["", f"(export {', '.join(record.info.masked)} first: secret values are not stored.)"]

@@ -79,6 +79,8 @@ class CellResult(BaseModel):
     cached_from: CachedFrom | None = Field(default=None, description="the earlier run this result was reused from")
     devices: list[str] = Field(default_factory=list, description="the devices the cell held while it ran")
     node: dict[str, str] = Field(default_factory=dict, description="the cluster node it ran on (hostname, node_id)")
+    kernel_log: str | None = Field(default=None, description="the host kernel's lines of the cell's time window")
+    source: str | None = Field(default=None, description="where the matched line came from when not the log: kernel")
     started_at: str | None = None
     finished_at: str | None = None
 

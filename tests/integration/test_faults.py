@@ -315,3 +315,29 @@ def test_repeats_show_k_of_n_and_flag_a_flaky_cell(write_matrix: Any, tmp_path: 
     )
     rows = dict((cells[0], cells[1]) for cells in table_cells(until.stdout)[1:])
     assert rows["flip"] == "✅ ready 1/2 · ❌ device_lost 1/2 · flaky"
+
+
+def test_a_kernel_line_during_a_cell_lands_in_its_folder_its_report_and_its_verdict(
+    script_matrix: Any, tmp_path: Path
+) -> None:
+    kmsg = Path("/dev/kmsg")
+    if not os.access(kmsg, os.W_OK):
+        pytest.skip("writing a kernel line needs root")
+    xid = "NVRM: Xid (PCI:0000:3b:00): 79, pid=2011, name=python3, GPU has fallen off the bus."
+    matrix = script_matrix({"dies": "sleep 1; echo 'Segmentation fault'; exit 139"}, timeout="20s", settle="0.5s")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "run", str(matrix), "--results", str(tmp_path / "r")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(0.8)
+    kmsg.write_text(f"<3>{xid}\n")
+    _, stderr = process.communicate(timeout=120)
+    (run_dir,) = (tmp_path / "r").iterdir()
+    (cell_dir,) = (run_dir / "cells").iterdir()
+    found = json.loads((cell_dir / "result.json").read_text())
+    assert found["outcome"] == "device_lost" and found["source"] == "kernel", stderr
+    assert xid in (cell_dir / "kernel.log").read_text()
+    report = CliRunner().invoke(app, ["report", str(run_dir)])
+    assert "Matched in the host's kernel log" in report.stdout and xid in report.stdout

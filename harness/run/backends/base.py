@@ -79,6 +79,9 @@ class Backend(Protocol):
     def devices(self) -> list[str]:
         """The engine host's GPUs, in the order their runtime numbers them (`resources.devices: auto`)."""
 
+    def notes(self) -> list[str]:
+        """What the run should say once, after its cells (e.g. why the kernel log could not be read)."""
+
     def answers(self) -> bool:
         """Whether the engine answers now."""
 

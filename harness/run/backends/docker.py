@@ -7,17 +7,19 @@ import contextlib
 import queue
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import docker
 
 from harness.compose import ComposePlan
 from harness.judge.judge import CellVerdict, Judge, WatchRules
-from harness.judge.signatures import ERROR, NOT_RUN
+from harness.judge.signatures import CRASHED, ERROR, NOT_RUN, TIMEOUT, LogClassifier
 from harness.matrix.spec import Matrix
 from harness.run.backends import docker_ops
 from harness.run.backends.base import CellWatch
 from harness.run.backends.inventory import HostFacts, ImageFacts, discover_devices, host_facts, image_facts
+from harness.run.backends.kernel import KernelLog, KernelRecord
 from harness.run.plan import CELL_PORT, PreparedCell
 from harness.store.results import CellResult, RunStore, now_iso
 
@@ -31,8 +33,16 @@ class DockerBackend:
     name = "docker"
     places_devices = False
 
-    def __init__(self, client: docker.DockerClient | None = None) -> None:
+    def __init__(self, client: docker.DockerClient | None = None, kernel: KernelLog | None = None) -> None:
         self._client = client
+        self.kernel = kernel or KernelLog()
+
+    def notes(self) -> list[str]:
+        """What the run should say once: why kernel lines could not be read."""
+        unreadable = self.kernel.unreadable
+        return (
+            [f"kernel log not read, so no cell shows what the host's kernel said: {unreadable}"] if unreadable else []
+        )
 
     @property
     def client(self) -> docker.DockerClient:
@@ -98,6 +108,14 @@ class DockerBackend:
     def devices(self) -> list[str]:
         return discover_devices()
 
+    def _kernel_lines(self, start: float, store: RunStore, cell_id: str) -> list[KernelRecord]:
+        """The kernel's relevant lines of the cell's time window, kept in the cell folder as kernel.log."""
+        time.sleep(min(KERNEL_SLACK, 0.2))
+        found = self.kernel.between(start, time.monotonic() + KERNEL_SLACK)
+        if found:
+            store.write_log(cell_id, KERNEL_LOG, "".join(f"{r.line()}\n" for r in found).encode())
+        return found
+
     def run_cell(
         self,
         prepared: PreparedCell,
@@ -123,6 +141,7 @@ class DockerBackend:
         labels = docker_ops.owner_labels(store.run_id, cell.id)
         containers: dict[str, Any] = {}
         pump: docker_ops.LogPump | None = None
+        window_start = time.monotonic()
         try:
             needs_network = any(service.own_network for service in plan.services)
             network = docker_ops.create_network(client, plan.network_name, labels) if needs_network else None
@@ -150,6 +169,10 @@ class DockerBackend:
             lost = _engine_loss(client, watched, pump, verdict)
             if lost is not None:
                 return _error_result(base, f"the Docker engine went away during the cell ({lost})")
+            kernel = self._kernel_lines(window_start, store, cell.id)
+            verdict, source = _with_kernel_cause(verdict, kernel, rules)
+            base["kernel_log"] = KERNEL_LOG if kernel else None
+            base["source"] = source
             match = verdict.match
             result = CellResult(
                 **base,
@@ -177,6 +200,26 @@ class DockerBackend:
 
 STOP_POLL = 0.25
 """How often a waiting cell looks at the scheduler's stop request."""
+
+
+KERNEL_LOG = "kernel.log"
+KERNEL_SLACK = 1.0
+"""Seconds after the verdict still counted: a driver logs a fault a moment after the process saw it."""
+
+
+def _with_kernel_cause(
+    verdict: CellVerdict, kernel: list[KernelRecord], rules: WatchRules
+) -> tuple[CellVerdict, str | None]:
+    """A cell whose own log names no cause (a crash, a time-out) takes one from the kernel's lines:
+    a GPU hang or an Xid while the container only died is `device_lost`."""
+    if verdict.failure is not None or verdict.outcome not in (CRASHED, TIMEOUT) or not kernel:
+        return verdict, None
+    classifier = LogClassifier(rules.signatures, ())
+    for record in kernel:
+        classifier.feed(record.line())
+    if classifier.failure is None:
+        return verdict, None
+    return replace(verdict, outcome=classifier.failure.name, failure=classifier.failure, reason=None), "kernel"
 
 
 def judge_live(

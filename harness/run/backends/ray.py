@@ -207,6 +207,9 @@ class RayBackend:
     def devices(self) -> list[str]:
         return []
 
+    def notes(self) -> list[str]:
+        return []
+
     def answers(self) -> bool:
         import ray
 

@@ -110,6 +110,9 @@ class FakeBackend:
     def image_facts(self, refs: Sequence[str], extra_labels: Sequence[str]) -> list[ImageFacts]:
         return []
 
+    def notes(self) -> list[str]:
+        return []
+
     def check_images(self, refs: Sequence[str]) -> list[str]:
         return []
 
