@@ -293,8 +293,13 @@ def _host_section(host: HostFacts | None) -> list[str]:
         f"- OS: {escape_markdown_cell(host.os or '?')}, kernel {escape_markdown_cell(host.kernel or '?')}",
         f"- CPU: {escape_markdown_cell(host.cpu or '?')} ({host.cpus or '?'} logical), memory {memory}",
         f"- Engine: {escape_markdown_cell(engine)}",
-        "- GPU device nodes: " + (", ".join(f"`{node}`" for node in host.gpu_device_nodes) or "none under /dev/dri"),
+        "- GPU device nodes: "
+        + (", ".join(f"`{node}`" for node in host.gpu_device_nodes) or "none (/dev/dri, /dev/nvidia*, /dev/kfd)"),
     ]
+    if host.gpu_drivers:
+        lines.append(
+            "- GPU kernel drivers: " + ", ".join(f"{name} {version}" for name, version in host.gpu_drivers.items())
+        )
     if not host.gpu_tools:
         lines.append("- GPU tools: none of xpu-smi, clinfo, nvidia-smi, rocm-smi, lspci reported a device")
     for command, output in host.gpu_tools.items():

@@ -6,6 +6,7 @@ re-pulled the next day and a driver upgraded; the report needs what was true dur
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import re
@@ -57,6 +58,9 @@ class HostFacts(BaseModel):
     engine_kernel: str | None = None
     engine_remote: bool = False
     gpu_device_nodes: list[str] = Field(default_factory=list)
+    gpu_drivers: dict[str, str] = Field(
+        default_factory=dict, description="kernel driver -> the version it reports (NVIDIA's, amdgpu's, ...)"
+    )
     gpu_tools: dict[str, list[str]] = Field(default_factory=dict, description="command -> its output lines")
 
 
@@ -132,10 +136,14 @@ def _proc_value(path: Path, key: str) -> str | None:
 
 
 def local_facts(root: Path = Path("/"), run: CommandRunner = run_tool) -> HostFacts:
-    """This machine: OS, kernel, CPU, memory, /dev/dri nodes and what GPU tools report."""
+    """This machine: OS, kernel, CPU, memory, the GPU device nodes of every vendor (/dev/dri,
+    /dev/nvidia*, /dev/kfd), the kernel drivers' versions and what GPU tools report."""
     memory_kib = _proc_value(root / "proc/meminfo", "MemTotal")
-    dri = root / "dev/dri"
-    nodes = sorted(p.name for p in dri.iterdir()) if dri.is_dir() else []
+    dev = root / "dev"
+    dri = dev / "dri"
+    nodes = [f"/dev/dri/{p.name}" for p in sorted(dri.iterdir())] if dri.is_dir() else []
+    if dev.is_dir():
+        nodes += [f"/dev/{p.name}" for p in sorted(dev.iterdir()) if p.name.startswith("nvidia") or p.name == "kfd"]
     tools: dict[str, list[str]] = {}
     for command in GPU_TOOLS:
         output = run(command)
@@ -149,9 +157,25 @@ def local_facts(root: Path = Path("/"), run: CommandRunner = run_tool) -> HostFa
         cpu=_proc_value(root / "proc/cpuinfo", "model name"),
         cpus=os.cpu_count(),
         memory_gib=round(int(memory_kib.split()[0]) / 2**20, 1) if memory_kib else None,
-        gpu_device_nodes=[f"/dev/dri/{name}" for name in nodes],
+        gpu_device_nodes=nodes,
+        gpu_drivers=_driver_versions(root),
         gpu_tools=tools,
     )
+
+
+def _driver_versions(root: Path) -> dict[str, str]:
+    """NVIDIA's /proc/driver/nvidia/version first line, and the version a loaded module reports."""
+    versions: dict[str, str] = {}
+    with contextlib.suppress(OSError, IndexError):
+        first = (root / "proc/driver/nvidia/version").read_text(errors="replace").splitlines()[0]
+        found = re.search(r"Kernel Module\s+(?:for \S+\s+)?([\d.]+)", first)
+        versions["nvidia"] = found.group(1) if found else first.strip()
+    for module in ("amdgpu", "i915", "xe", "habanalabs"):
+        with contextlib.suppress(OSError):
+            versions[module] = (root / "sys/module" / module / "version").read_text().strip()
+        if module not in versions and (root / "sys/module" / module).is_dir():
+            versions[module] = "loaded"
+    return versions
 
 
 def host_facts(client: docker.DockerClient) -> HostFacts:

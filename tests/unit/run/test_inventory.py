@@ -22,6 +22,12 @@ def fake_root(tmp_path: Path) -> Path:
     (tmp_path / "dev/dri").mkdir(parents=True)
     for node in ("renderD128", "card0", "card1", "renderD129"):
         (tmp_path / "dev/dri" / node).touch()
+    for node in ("nvidia0", "nvidiactl", "kfd", "null"):
+        (tmp_path / "dev" / node).touch()
+    (tmp_path / "proc/driver/nvidia").mkdir(parents=True)
+    nvrm = "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  570.133.20  Release Build  (dvs-builder@U16)"
+    (tmp_path / "proc/driver/nvidia/version").write_text(nvrm + "\n")
+    (tmp_path / "sys/module/xe").mkdir(parents=True)
     return tmp_path
 
 
@@ -36,7 +42,16 @@ def test_local_facts_read_os_cpu_memory_device_nodes_and_gpu_tools(tmp_path: Pat
 
     facts = local_facts(fake_root(tmp_path), run)
     assert (facts.os, facts.cpu, facts.memory_gib) == ("Ubuntu 25.04", "Intel(R) Core(TM) Ultra 9 285K", 62.5)
-    assert facts.gpu_device_nodes == ["/dev/dri/card0", "/dev/dri/card1", "/dev/dri/renderD128", "/dev/dri/renderD129"]
+    assert facts.gpu_device_nodes == [
+        "/dev/dri/card0",
+        "/dev/dri/card1",
+        "/dev/dri/renderD128",
+        "/dev/dri/renderD129",
+        "/dev/kfd",
+        "/dev/nvidia0",
+        "/dev/nvidiactl",
+    ]
+    assert facts.gpu_drivers == {"nvidia": "570.133.20", "xe": "loaded"}
     assert list(facts.gpu_tools) == ["clinfo -l", "lspci"]
     assert facts.gpu_tools["lspci"] == [line for line in LSPCI.splitlines() if "VGA" in line]
 
