@@ -418,7 +418,7 @@ def compare(
 
     `bisect compare RUN --axis image 1.3 1.4` compares two values of an axis within one run;
     `bisect compare RUN_A RUN_B` matches two runs on their shared axes."""
-    from harness.report.compare import FORMATS, Side, compare, differing_axes, split_by_axis
+    from harness.report.compare import FORMATS, Side, changed_images, compare, differing_axes, split_by_axis
     from harness.store.results import load_run, resolve_run
 
     FORMATS.check(output_format)
@@ -433,7 +433,21 @@ def compare(
     else:
         raise UsageError("compare takes two runs (RUN_A RUN_B) or one run and two values: RUN --axis AXIS OLD NEW")
     comparison = compare(before, after, ignore)
-    _write_output(FORMATS.render(output_format, comparison), out)
+    text = FORMATS.render(output_format, comparison)
+    images = changed_images(comparison)
+    flipped = any(c.kind in ("regression", "fix", "changed") for c in comparison.changes)
+    if output_format == "md" and images is not None and flipped:
+        from harness.report.report import collapsed
+
+        found = _image_diff(*images, results)
+        if found:
+            text = (
+                text.rstrip("\n")
+                + "\n\n"
+                + "\n".join(collapsed(f"What changed between {images[0]} and {images[1]}", [found]))
+                + "\n"
+            )
+    _write_output(text, out)
     if fail_on_regression and comparison.regressions:
         err.print(f"bisect: {len(comparison.regressions)} regression(s)")
         raise typer.Exit(int(ExitCode.CELL_FAILED))

@@ -122,6 +122,18 @@ def compare(before: Side, after: Side, ignore: Sequence[str] = ()) -> Comparison
     return Comparison(before, after, axes, tuple(ignore), tuple(changes))
 
 
+def changed_images(comparison: Comparison) -> tuple[str, str] | None:
+    """The watched image of each side when every cell of a side ran one image and the sides differ
+    (an image axis compared): what `bisect diff` should explain."""
+
+    def only(side: Side) -> str | None:
+        images = {r.images.get(r.service) for r in side.results if r.service}
+        return next(iter(images)) if len(images) == 1 else None
+
+    before, after = only(comparison.before), only(comparison.after)
+    return (before, after) if before and after and before != after else None
+
+
 def split_by_axis(record: RunRecord, axis: str, old: str, new: str) -> tuple[Side, Side]:
     """The two sides of `compare RUN --axis AXIS OLD NEW`."""
     labels = {r.labels.get(axis) for r in record.results}
