@@ -3,6 +3,7 @@ on stderr plus a documented exit code; tables go to stdout, progress and logs to
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -296,6 +297,26 @@ def diff(
     _write_output(masker.text(FORMATS.render(output_format, diff_images(first, second))), out)
 
 
+def _flipping_image_diffs(record: Any, results: Path) -> str:
+    """For each axis that changes the image, and each pair of neighbouring values where some cell's
+    outcome flips, what changed between the two images (when the engine still has them)."""
+    from harness.report.compare import changed_images, compare, split_by_axis
+    from harness.report.report import collapsed
+
+    sections: list[str] = []
+    for axis in record.axes:
+        values = list(dict.fromkeys(r.labels.get(axis) for r in record.results))
+        for old, new in itertools.pairwise(values):
+            comparison = compare(*split_by_axis(record, axis, str(old), str(new)), [axis])
+            images = changed_images(comparison)
+            if images is None or not any(c.kind in ("regression", "fix", "changed") for c in comparison.changes):
+                continue
+            found = _image_diff(*images, results)
+            if found:
+                sections += ["", *collapsed(f"What changed between {images[0]} and {images[1]}", [found])]
+    return "\n".join(sections) + ("\n" if sections else "")
+
+
 def _image_diff(before: str, after: str, results: Path) -> str | None:
     """The markdown of `bisect diff` for two images, or None when they cannot be read here."""
     from harness.report.diff import diff_images, diff_markdown
@@ -388,7 +409,10 @@ def report(
     options = ReportOptions(
         rows=_axes_option(rows), cols=_axes_option(cols), show=_axes_option(show), before=before, after=after
     )
-    _write_output(render_report(record, output_format, options), out)
+    text = render_report(record, output_format, options)
+    if output_format == "md":
+        text += _flipping_image_diffs(record, results)
+    _write_output(text, out)
 
 
 @app.command()

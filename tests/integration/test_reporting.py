@@ -97,6 +97,8 @@ def test_report_of_a_real_run_names_images_versions_and_reproducible_cells(
         assert f"docker compose -f {compose.resolve()} up" in text
         assert compose.is_file()
     assert "Model memory usage" in text and "model_gib `9.25`" in text
+    assert f"<summary>What changed between {FAKE_VLLM}:1.3 and {FAKE_VLLM}:1.4</summary>" in text
+    assert "| oneapi ccl | `2021.15` | `2021.16` |" in text
 
 
 TOKEN = "hf_ZmFrZVRva2VuRm9yVGVzdGluZzEyMzQ1"
