@@ -240,7 +240,7 @@ def _schedule(
         placed = preparer.cell(item.cell, placement, findings)
         findings.raise_if_any()
         assert placed is not None
-        placed = replace(placed, needs=item.needs)
+        placed = replace(placed, needs=item.needs, custom=item.custom)
         write_compose_files([placed], masker)
         return placed
 

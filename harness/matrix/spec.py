@@ -136,6 +136,11 @@ class ResourcesSpec(_Strict):
     per_cell: int | str = Field(
         default=1, description="devices one cell needs: a number, or a template expression such as '{{ tp }}'"
     )
+    custom: dict[str, int | str] = Field(
+        default_factory=dict,
+        description="with --ray: custom Ray resources one cell needs, e.g. {b50: '{{ tp }}'} for nodes started with "
+        "--resources '{\"b50\": 4}' (pins cells to the nodes that have them)",
+    )
 
     @field_validator("devices")
     @classmethod

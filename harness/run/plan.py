@@ -70,6 +70,8 @@ class PreparedCell:
     ports: tuple[int, ...] = ()
     needs: int = 0
     """How many devices it needs (`resources.per_cell`)."""
+    custom: Mapping[str, int] = field(default_factory=dict)
+    """Custom cluster resources it needs (`resources.custom`)."""
 
     @property
     def images(self) -> dict[str, str]:
@@ -137,6 +139,26 @@ def device_needs(matrix: Matrix, cells: Sequence[Cell]) -> dict[str, int]:
     if problems:
         raise MatrixError("\n".join(problems))
     return needs
+
+
+def custom_needs(matrix: Matrix, cells: Sequence[Cell]) -> dict[str, dict[str, int]]:
+    """`resources.custom` for each cell, its template expressions rendered."""
+    resources = matrix.spec.resources
+    if resources is None or not resources.custom:
+        return {cell.id: {} for cell in cells}
+    found: dict[str, dict[str, int]] = {}
+    problems = []
+    for cell in cells:
+        context = template_context(matrix, cell)
+        found[cell.id] = {}
+        for name, expression in resources.custom.items():
+            try:
+                found[cell.id][name] = render_count(expression, context)
+            except ValueError as exc:
+                problems.append(f"{matrix.path}: resources.custom.{name}: cell {cell.id} ({cell.describe()}): {exc}")
+    if problems:
+        raise MatrixError("\n".join(problems))
+    return found
 
 
 def placeholder(matrix: Matrix, need: int) -> Placement:
@@ -222,12 +244,13 @@ def prepare(
     notes (keys run differently from compose) are appended to `notices`, each once."""
     preparer = preparer or Preparer(matrix, compose_dir_of, run_token, host_env)
     needs = device_needs(matrix, cells)
+    custom = custom_needs(matrix, cells)
     findings = Findings(matrix, list(cells))
     prepared = []
     for cell in cells:
         item = preparer.cell(cell, placeholder(matrix, needs[cell.id]), findings)
         if item is not None:
-            prepared.append(replace(item, needs=needs[cell.id]))
+            prepared.append(replace(item, needs=needs[cell.id], custom=custom[cell.id]))
     findings.raise_if_any()
     if notices is not None:
         notices.extend(line for line in findings.notices() if line not in notices)

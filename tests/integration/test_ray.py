@@ -46,7 +46,12 @@ def cluster() -> Iterator[str]:
     if not RAY.exists() or shutil.which("docker") is None:
         pytest.fail("Ray is not installed in this environment: pip install -e '.[dev,ray]'", pytrace=False)
     _ray("stop", "--force")
-    _ray("start", "--head", "--port", PORT, "--num-cpus", "4", "--num-gpus", "2", "--include-dashboard=false")
+    _ray(
+        "start",
+        "--head",
+        *("--port", PORT, "--num-cpus", "4", "--num-gpus", "2", "--include-dashboard=false"),
+        *("--resources", '{"b50": 2}'),
+    )
     _ray(
         "start",
         "--address",
@@ -97,6 +102,24 @@ def test_a_matrix_spreads_over_two_nodes_without_sharing_a_device(
     assert local.exit_code == 0, local.output
     assert on_ray.stdout == local.stdout  # the same outcome table
     assert "💥" not in on_ray.stdout and "oom" in on_ray.stdout
+
+
+def test_custom_resources_pin_cells_to_the_nodes_that_have_them(
+    cluster: str, write_matrix: MatrixWriter, tmp_path: Path
+) -> None:
+    import ray
+
+    matrix = write_matrix(
+        template_text=TEMPLATE.replace("sleep 2", "sleep 1"),
+        axes={"tp": [1], "n": [1, 2, 3, 4]},
+        resources={"devices": [0, 1], "per_cell": "{{ tp }}", "custom": {"b50": "{{ tp }}"}},
+        timeout="30s",
+        settle="0.5s",
+    )
+    result = CliRunner().invoke(app, ["run", str(matrix), "--results", str(tmp_path / "r"), "--ray", cluster])
+    assert result.exit_code == 0, result.output
+    head = next(n["NodeID"] for n in ray.nodes() if n["Alive"] and n["Resources"].get("b50"))
+    assert {str(r["node"]["node_id"]) for r in _results(tmp_path / "r")} == {head}  # type: ignore[index]
 
 
 def test_a_node_lost_mid_run_moves_its_cells_and_leaves_nothing_behind(

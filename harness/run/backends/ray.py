@@ -235,7 +235,9 @@ class RayBackend:
         import ray
 
         watch = watch or CellWatch()
-        options = {"num_gpus": prepared.needs, "num_cpus": 0, "max_retries": TASK_RETRIES}
+        options: dict[str, Any] = {"num_gpus": prepared.needs, "num_cpus": 0, "max_retries": TASK_RETRIES}
+        if prepared.custom:
+            options["resources"] = dict(prepared.custom)
         started = now_iso()
         ref = self._task.options(**options).remote(prepared, rules, store.run_id, attempt, store.masker, self._placer)
         while not ray.wait([ref], timeout=POLL)[0]:

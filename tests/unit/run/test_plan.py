@@ -84,3 +84,15 @@ def test_a_secret_behind_a_readable_label_is_masked(write_matrix: MatrixWriter, 
     write_compose_files(prepared, masker)
     assert masker.names == ["HF_TOKEN"]
     assert "HF_TOKEN: ${HF_TOKEN}" in prepared[0].compose_path.read_text()
+
+
+def test_custom_cluster_resources_are_rendered_per_cell(write_matrix: MatrixWriter, tmp_path: Path) -> None:
+    matrix = load_matrix(
+        write_matrix(
+            axes={"tp": [1, 2]},
+            vars={"image": "a:1"},
+            resources={"devices": [0, 1], "per_cell": "{{ tp }}", "custom": {"b50": "{{ tp }}"}},
+        )
+    )
+    cells = prepare(matrix, expand(matrix.spec), lambda cell: tmp_path / cell.id, "t", host_env={})
+    assert [(c.needs, dict(c.custom)) for c in cells] == [(1, {"b50": 1}), (2, {"b50": 2})]
