@@ -157,7 +157,11 @@ def run(
         with MatrixProgress(
             err, cells, layout.rows, layout.cols, matrix.spec.timeout, jobs or matrix.spec.jobs
         ) as progress:
-            outcome = execute(request, progress, _backend(ray_address))
+            backend = _backend(ray_address)
+            try:
+                outcome = execute(request, progress, backend)
+            finally:
+                backend.close()
     finally:
         signal.signal(signal.SIGTERM, previous)
     typer.echo(outcome_table(outcome.results, layout.rows, layout.cols, layout.show))
@@ -601,6 +605,13 @@ def clean(
     """Remove containers and networks left by bisect runs whose process is gone (found by label)."""
     backend = _backend(ray_address)
     backend.connect()
+    try:
+        _clean_with(backend, everything, run_id, volumes)
+    finally:
+        backend.close()
+
+
+def _clean_with(backend: Any, everything: bool, run_id: str | None, volumes: bool) -> None:
     whose = None if everything else run_id
     removed = backend.remove_runs(whose) if everything or run_id else backend.remove_orphans()
     err.print(f"removed {len(removed)}: {', '.join(removed)}" if removed else "nothing to remove")

@@ -59,6 +59,9 @@ def cluster() -> Iterator[str]:
         *("--num-cpus", "4", "--num-gpus", "2", "--node-manager-port", SECOND_NODE_PORT),
     )
     yield f"127.0.0.1:{PORT}"
+    import ray
+
+    ray.shutdown()  # this process may have connected as a driver (a test's ray.nodes())
     _ray("stop", "--force")
 
 
@@ -118,7 +121,11 @@ def test_custom_resources_pin_cells_to_the_nodes_that_have_them(
     )
     result = CliRunner().invoke(app, ["run", str(matrix), "--results", str(tmp_path / "r"), "--ray", cluster])
     assert result.exit_code == 0, result.output
-    head = next(n["NodeID"] for n in ray.nodes() if n["Alive"] and n["Resources"].get("b50"))
+    ray.init(address=cluster, log_to_driver=False)
+    try:
+        head = next(n["NodeID"] for n in ray.nodes() if n["Alive"] and n["Resources"].get("b50"))
+    finally:
+        ray.shutdown()
     assert {str(r["node"]["node_id"]) for r in _results(tmp_path / "r")} == {head}  # type: ignore[index]
 
 

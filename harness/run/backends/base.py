@@ -35,6 +35,9 @@ class Backend(Protocol):
     def connect(self) -> None:
         """Reach the engine, or raise a HarnessError saying how to get one."""
 
+    def close(self) -> None:
+        """Let go of the engine (a cluster connection must not outlive the command)."""
+
     def owner_alive(self, owner: Mapping[str, str]) -> bool:
         """Whether the process that owns a run (its `owner` labels) still runs."""
 

@@ -55,6 +55,11 @@ class DockerBackend:
         if self._client is None:
             self._client = docker_ops.connect()
 
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
     def use_placement(self, matrix: Matrix, run_token: str, env: Mapping[str, str]) -> None:
         """Cells are placed (and rendered) by the scheduler before they reach this backend."""
 

@@ -127,6 +127,14 @@ class RayBackend:
                 ) from None
         self._task = ray.remote(run_on_node)
 
+    def close(self) -> None:
+        """Disconnect: a driver left connected to a cluster that later stops is ended by Ray itself."""
+        import ray
+
+        if ray.is_initialized():
+            ray.shutdown()
+        self._local.close()
+
     def nodes(self) -> list[dict[str, Any]]:
         import ray
 
