@@ -358,6 +358,13 @@ def cell_detail(
     elif excerpt is not None:
         heading = f"Log ({excerpt.source}" + (f", from line {excerpt.first_line_no})" if excerpt.first_line_no else ")")
         parts += [heading + ":", "", code_block(excerpt.lines), ""]
+    if result.gpu_state_changes:
+        parts += [
+            "GPU state after the cell, against before the first cell:",
+            "",
+            code_block(result.gpu_state_changes),
+            "",
+        ]
     kernel = _kernel_lines(record, result)
     if kernel:
         parts += ["What the host's kernel said during the cell (`kernel.log`):", "", code_block(kernel), ""]

@@ -81,6 +81,9 @@ class CellResult(BaseModel):
     node: dict[str, str] = Field(default_factory=dict, description="the cluster node it ran on (hostname, node_id)")
     kernel_log: str | None = Field(default=None, description="the host kernel's lines of the cell's time window")
     source: str | None = Field(default=None, description="where the matched line came from when not the log: kernel")
+    gpu_state_changes: list[str] = Field(
+        default_factory=list, description="what the vendor GPU tools report differently after this failing cell"
+    )
     started_at: str | None = None
     finished_at: str | None = None
 

@@ -14,9 +14,9 @@ import docker
 
 from harness.compose import ComposePlan
 from harness.judge.judge import CellVerdict, Judge, WatchRules
-from harness.judge.signatures import CRASHED, ERROR, NOT_RUN, TIMEOUT, LogClassifier
+from harness.judge.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, LogClassifier
 from harness.matrix.spec import Matrix
-from harness.run.backends import docker_ops
+from harness.run.backends import docker_ops, gpu_state
 from harness.run.backends.base import CellWatch
 from harness.run.backends.inventory import HostFacts, ImageFacts, discover_devices, host_facts, image_facts
 from harness.run.backends.kernel import KernelLog, KernelRecord
@@ -36,6 +36,7 @@ class DockerBackend:
     def __init__(self, client: docker.DockerClient | None = None, kernel: KernelLog | None = None) -> None:
         self._client = client
         self.kernel = kernel or KernelLog()
+        self.gpu_baseline: gpu_state.Snapshot | None = None
 
     def notes(self) -> list[str]:
         """What the run should say once: why kernel lines could not be read."""
@@ -146,6 +147,8 @@ class DockerBackend:
         labels = docker_ops.owner_labels(store.run_id, cell.id)
         containers: dict[str, Any] = {}
         pump: docker_ops.LogPump | None = None
+        if self.gpu_baseline is None:
+            self.gpu_baseline = gpu_state.snapshot()
         window_start = time.monotonic()
         try:
             needs_network = any(service.own_network for service in plan.services)
@@ -176,6 +179,8 @@ class DockerBackend:
                 return _error_result(base, f"the Docker engine went away during the cell ({lost})")
             kernel = self._kernel_lines(window_start, store, cell.id)
             verdict, source = _with_kernel_cause(verdict, kernel, rules)
+            if verdict.outcome != READY and self.gpu_baseline:
+                base["gpu_state_changes"] = gpu_state.changed_lines(self.gpu_baseline, gpu_state.snapshot())
             base["kernel_log"] = KERNEL_LOG if kernel else None
             base["source"] = source
             match = verdict.match
