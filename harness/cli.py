@@ -337,6 +337,64 @@ def _image_diff(before: str, after: str, results: Path) -> str | None:
     return collect_secrets({}, [first.env, second.env]).text(diff_markdown(diff_images(first, second)))
 
 
+@app.command()
+def watch(
+    matrix_path: MatrixArg,
+    repo: Annotated[str, typer.Option("--repo", help="REGISTRY/NAME whose tags are the releases", show_default=False)],
+    axis: Annotated[str, typer.Option("--axis", help="the image axis of the matrix")] = "image",
+    match: Annotated[str | None, typer.Option("--match", help="regex selecting the release tags")] = None,
+    every: Annotated[
+        str | None, typer.Option("--every", help="keep watching, this often (e.g. 6h); default: once")
+    ] = None,
+    fail_on_regression: Annotated[
+        bool, typer.Option("--fail-on-regression", help="exit 1 when a new release regressed")
+    ] = False,
+    results: ResultsOption = Path("results"),
+) -> None:
+    """Qualify every new or rebuilt release tag of a repository against the last good one: pull it, run
+    the matrix with the two, and write the comparison (under RESULTS/.watch/)."""
+    import time
+
+    from harness.run.backends.docker import DockerBackend
+    from harness.watch.qualify import qualify
+
+    matrix = load_matrix(matrix_path)
+    interval = parse_duration(every) if every else None
+    reporter = _PlainReporter()
+    regressed = False
+    wait = 10.0
+    while True:
+        backend = DockerBackend()
+        try:
+            verdicts = qualify(matrix, axis, repo, results, reporter, backend, _puller(backend, reporter), match)
+        except HarnessError as exc:
+            if interval is None:
+                raise
+            err.print(f"bisect watch: {exc}; trying again in {wait:g}s", markup=False)
+            time.sleep(wait)
+            wait = min(wait * 2, interval)
+            continue
+        finally:
+            backend.close()
+        wait = 10.0
+        for verdict in verdicts:
+            against = f" against {verdict.against}" if verdict.against else " (first release)"
+            found = f"{verdict.regressions} regression(s)" if verdict.regressions else "no regression"
+            typer.echo(f"{verdict.tag}{against}: {found}; {verdict.report}")
+            regressed = regressed or verdict.regressions > 0
+        if interval is None:
+            break
+        time.sleep(interval)
+    if fail_on_regression and regressed:
+        raise typer.Exit(int(ExitCode.CELL_FAILED))
+
+
+def _puller(backend: Any, reporter: Any) -> Any:
+    from harness.run.backends import docker_ops
+
+    return lambda ref: docker_ops.pull(backend.client, ref, reporter.note)
+
+
 def _pair(text: str, option: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name or not value:
