@@ -324,15 +324,18 @@ def test_a_kernel_line_during_a_cell_lands_in_its_folder_its_report_and_its_verd
     if not os.access(kmsg, os.W_OK):
         pytest.skip("writing a kernel line needs root")
     xid = "NVRM: Xid (PCI:0000:3b:00): 79, pid=2011, name=python3, GPU has fallen off the bus."
-    matrix = script_matrix({"dies": "sleep 1; echo 'Segmentation fault'; exit 139"}, timeout="20s", settle="0.5s")
+    matrix = script_matrix({"dies": "sleep 3; echo 'Segmentation fault'; exit 139"}, timeout="30s", settle="0.5s")
     process = subprocess.Popen(
         [sys.executable, "-m", "harness", "run", str(matrix), "--results", str(tmp_path / "r")],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(0.8)
-    kmsg.write_text(f"<3>{xid}\n")
+    engine = docker.from_env()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not engine.containers.list(filters={"label": LABEL_OWNER}):
+        time.sleep(0.1)
+    kmsg.write_text(f"<3>{xid}\n")  # while the cell's container runs
     _, stderr = process.communicate(timeout=120)
     (run_dir,) = (tmp_path / "r").iterdir()
     (cell_dir,) = (run_dir / "cells").iterdir()
