@@ -83,7 +83,21 @@ def _environment(matrix: Matrix) -> jinja2.Environment:
         return os.path.normpath(os.path.join(str(matrix.directory), str(path)))
 
     env.filters["from_matrix"] = from_matrix
+    env.filters["tojson"] = _strict_tojson(env.filters["tojson"])
     return env
+
+
+def _strict_tojson(tojson: Any) -> Any:
+    """`tojson` that reports an undefined variable as Jinja's own error (naming it), where the
+    built-in one lets json.dumps fail with a TypeError about StrictUndefined."""
+
+    @jinja2.pass_eval_context
+    def strict(eval_context: Any, value: Any, indent: int | None = None) -> Any:
+        if isinstance(value, jinja2.Undefined):
+            value._fail_with_undefined_error()
+        return tojson(eval_context, value, indent)
+
+    return strict
 
 
 def load_template(matrix: Matrix) -> jinja2.Template:

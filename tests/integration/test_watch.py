@@ -74,7 +74,7 @@ def test_watch_qualifies_new_and_rebuilt_releases_against_the_last_good_one(
             "table": {"rows": ["image"], "cols": ["tp"]},
         }
     )
-    demo["vars"]["models_dir"] = str(ROOT / "tests" / "fixtures" / "models")
+    demo["vars"].update({"models_dir": str(ROOT / "tests" / "fixtures" / "models"), "env": {}, "caps": []})
     (tmp_path / "matrix.yaml").write_text(yaml.safe_dump(demo, sort_keys=False))
     repo = f"{registry}/fake-vllm"
     watch = ["watch", str(tmp_path / "matrix.yaml"), "--repo", repo, "--results", str(tmp_path / "r")]
@@ -92,7 +92,7 @@ def test_watch_qualifies_new_and_rebuilt_releases_against_the_last_good_one(
     assert lines[0].startswith("1.3 (first release): no regression")  # rebuilt, tested again
     assert lines[1].startswith("1.4 against 1.3: 1 regression(s)")
     report = Path(lines[1].rsplit("; ", 1)[1]).read_text()
-    assert "tp=2" in report and "device_lost" in report
+    assert "**1 regression" in report and "| 2    | ✅ ready ♻️ | ❌ device_lost |" in report  # baseline from the cache
 
     state = json.loads(
         (tmp_path / "r" / ".watch" / f"{registry.replace(':', '-')}-fake-vllm" / "state.json").read_text()

@@ -60,3 +60,13 @@ def test_rendered_file_without_services_is_an_error(write_matrix: MatrixWriter) 
     matrix = load_matrix(write_matrix("version: '3'\n"))
     with pytest.raises(TemplateError, match="no `services` mapping"):
         render_all(matrix, expand(matrix.spec))
+
+
+def test_an_undefined_variable_given_to_tojson_is_named(write_matrix: MatrixWriter) -> None:
+    from harness.matrix.render import CellTemplateError, render_cell
+
+    matrix = load_matrix(
+        write_matrix("services:\n  app:\n    image: {{ image }}\n    environment: {{ env | tojson }}\n")
+    )
+    with pytest.raises(CellTemplateError, match=r"'env' is undefined; define it in vars or as an axis"):
+        render_cell(matrix, expand(matrix.spec)[0])
