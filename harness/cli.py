@@ -366,7 +366,17 @@ def watch(
     while True:
         backend = DockerBackend()
         try:
-            verdicts = qualify(matrix, axis, repo, results, reporter, backend, _puller(backend, reporter), match)
+            verdicts = qualify(
+                matrix,
+                axis,
+                repo,
+                results,
+                reporter,
+                backend,
+                _puller(backend, reporter),
+                match,
+                describe=lambda before, after: _image_diff(before, after, results),
+            )
         except HarnessError as exc:
             if interval is None:
                 raise

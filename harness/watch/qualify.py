@@ -15,7 +15,7 @@ from pathlib import Path
 from harness.errors import UsageError
 from harness.matrix.spec import Matrix, expand
 from harness.report.compare import compare, comparison_markdown, split_by_axis
-from harness.report.report import outcome_table
+from harness.report.report import collapsed, outcome_table
 from harness.run.backends.base import Backend
 from harness.session import Reporter, RunRequest, execute
 from harness.store.results import load_run, write_atomic
@@ -83,6 +83,7 @@ def qualify(
     backend: Backend,
     pull: Callable[[str], str | None],
     match: str | None = None,
+    describe: Callable[[str, str], str | None] = lambda before, after: None,
 ) -> list[Verdict]:
     """Qualify what is new now; returns one verdict per new or rebuilt tag, in release order."""
     if axis not in matrix.spec.axes:
@@ -113,10 +114,22 @@ def qualify(
                     results,
                 )
             )
+            if verdicts[-1].against is not None:
+                _add_image_diff(verdicts[-1], repository, describe)
             state.save(folder / "state.json")
         if not verdicts:
             reporter.note(f"{repository.ref}: nothing new since the last qualification")
         return verdicts
+
+
+def _add_image_diff(verdict: Verdict, repository: Repository, describe: Callable[[str, str], str | None]) -> None:
+    """What changed between the two images, appended (collapsed) to the comparison."""
+    assert verdict.against is not None
+    what = describe(f"{repository.ref}:{verdict.against}", f"{repository.ref}:{verdict.tag}")
+    if what:
+        title = f"What changed between {verdict.against} and {verdict.tag}"
+        text = verdict.report.read_text().rstrip("\n") + "\n\n" + "\n".join(collapsed(title, [what])) + "\n"
+        write_atomic(verdict.report, text)
 
 
 def _qualify_one(

@@ -93,6 +93,7 @@ def test_watch_qualifies_new_and_rebuilt_releases_against_the_last_good_one(
     assert lines[1].startswith("1.4 against 1.3: 1 regression(s)")
     report = Path(lines[1].rsplit("; ", 1)[1]).read_text()
     assert "**1 regression" in report and "| 2    | ✅ ready ♻️ | ❌ device_lost |" in report  # baseline from the cache
+    assert "<summary>What changed between 1.3 and 1.4</summary>" in report
 
     state = json.loads(
         (tmp_path / "r" / ".watch" / f"{registry.replace(':', '-')}-fake-vllm" / "state.json").read_text()
