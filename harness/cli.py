@@ -51,7 +51,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="Find which image, env var, capability or parallelism setting breaks a GPU serving stack.\n\n"
     "Exit codes: 0 every cell got a verdict; 1 a cell could not be tested (error) or --fail-on matched; "
-    "2 bad input; 3 Docker engine unreachable; 130 interrupted.",
+    "2 bad input; 3 Docker engine (or registry) unreachable; 130 interrupted.",
 )
 
 MatrixArg = Annotated[Path, typer.Argument(help="matrix file (YAML)", show_default=False)]

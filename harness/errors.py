@@ -17,7 +17,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2
     """The matrix, template or compose file is invalid; nothing was launched."""
     DOCKER_UNAVAILABLE = 3
-    """The Docker engine could not be reached."""
+    """The Docker engine (or, for `bisect watch`, the registry) could not be reached."""
     INTERRUPTED = 130
     """Ctrl-C or SIGTERM."""
 

@@ -12,7 +12,7 @@ from typing import Any
 import requests
 from docker import auth
 
-from harness.errors import HarnessError
+from harness.errors import ExitCode, HarnessError
 
 MANIFEST_TYPES = ", ".join(
     [
@@ -26,7 +26,13 @@ TIMEOUT = 30
 
 
 class RegistryError(HarnessError):
-    """The registry could not be reached or refused; one line saying which and why."""
+    """The registry could not be reached; one line saying which and why."""
+
+    exit_code = ExitCode.DOCKER_UNAVAILABLE
+
+
+class RegistryRefusedError(HarnessError):
+    """The registry answered, but not with what was asked (credentials, a missing repository)."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,7 @@ class RegistryClient:
         while url:
             response = self._request("GET", url)
             if response.status_code != 200:
-                raise RegistryError(f"{self.repository.ref}: listing tags answered {response.status_code}")
+                raise RegistryRefusedError(f"{self.repository.ref}: listing tags answered {response.status_code}")
             yield from response.json().get("tags") or []
             following = re.search(r'<([^>]+)>;\s*rel="next"', response.headers.get("Link", ""))
             url = ""
@@ -129,5 +135,5 @@ class RegistryClient:
         response = self._request("HEAD", url, headers={"Accept": MANIFEST_TYPES})
         digest = response.headers.get("Docker-Content-Digest")
         if response.status_code != 200 or not digest:
-            raise RegistryError(f"{self.repository.ref}:{tag}: the manifest answered {response.status_code}")
+            raise RegistryRefusedError(f"{self.repository.ref}:{tag}: the manifest answered {response.status_code}")
         return digest
