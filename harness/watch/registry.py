@@ -74,9 +74,11 @@ class RegistryClient:
         registry = "https://index.docker.io/v1/" if self.repository.registry == "registry-1.docker.io" else None
         config = auth.load_config()
         found = auth.resolve_authconfig(config, registry or self.repository.registry)
-        if found and found.get("Username") and found.get("Password"):
-            return str(found["Username"]), str(found["Password"])
-        return None
+        if not found:
+            return None
+        user = found.get("username") or found.get("Username")
+        password = found.get("password") or found.get("Password")
+        return (str(user), str(password)) if user and password else None
 
     def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         headers = dict(kwargs.pop("headers", {}))

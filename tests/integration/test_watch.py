@@ -4,6 +4,7 @@ against the right baseline, and the regression is named."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import socket
@@ -66,11 +67,15 @@ def registry(tmp_path: Path) -> Iterator[str]:
 
 
 def push(client: docker.DockerClient, source: str, target: str, login: dict[str, str] | None = None) -> None:
+    """Push a copy of `source` (an image of its own, so the shared fixture image never gets a repo
+    digest that would change how other tests see it), then remove it locally: the watcher must pull."""
     repository, tag = target.rsplit(":", 1)
-    client.images.get(source).tag(repository, tag)
+    dockerfile = f"FROM {source}\nLABEL io.image-bisect.pushed-as={target}\n".encode()
+    copy, _ = client.images.build(fileobj=io.BytesIO(dockerfile), pull=False, rm=True)
+    copy.tag(repository, tag)
     for event in client.api.push(repository, tag, stream=True, decode=True, auth_config=login):
         assert "error" not in event, event
-    client.images.remove(target)  # the watcher must pull it
+    client.images.remove(copy.id, force=True)
 
 
 def test_watch_qualifies_new_and_rebuilt_releases_against_the_last_good_one(
@@ -126,6 +131,7 @@ def demo_matrix(tmp_path: Path, image: str = "placeholder") -> Path:
             "template": str(ROOT / "compose_templates" / "llm-scaler-vllm.yaml.j2"),
             "axes": {"image": [image], "tp": [2]},
             "exclude": [],
+            "table": {"rows": ["image"], "cols": ["tp"]},
         }
     )
     demo["vars"].update({"models_dir": str(ROOT / "tests" / "fixtures" / "models"), "env": {}, "caps": []})
