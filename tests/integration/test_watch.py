@@ -58,12 +58,21 @@ def start_registry(folder: Path, users: dict[str, str] | None = None) -> tuple[s
     return f"127.0.0.1:{port}", process
 
 
+def forget(address: str) -> None:
+    """Remove what the watcher pulled from a test registry, so the engine keeps only the fixtures."""
+    client = docker.from_env()
+    for image in client.images.list():
+        if any(name.startswith(address) for name in [*image.tags, *(image.attrs.get("RepoDigests") or [])]):
+            client.images.remove(image.id, force=True)
+
+
 @pytest.fixture
 def registry(tmp_path: Path) -> Iterator[str]:
     address, process = start_registry(tmp_path)
     yield address
     process.terminate()
     process.wait(timeout=10)
+    forget(address)
 
 
 def push(client: docker.DockerClient, source: str, target: str, login: dict[str, str] | None = None) -> None:
@@ -162,6 +171,7 @@ def test_watch_behind_basic_auth_uses_the_docker_config(
     finally:
         process.terminate()
         process.wait(timeout=10)
+        forget(address)
 
 
 def test_a_registry_gone_mid_watch_is_one_line_and_loses_no_state(
@@ -176,6 +186,7 @@ def test_a_registry_gone_mid_watch_is_one_line_and_loses_no_state(
     process.terminate()
     process.wait(timeout=10)
     gone = CliRunner().invoke(app, watch)
+    forget(address)
     assert gone.exit_code == 3
     assert gone.output.strip().splitlines()[-1] == f"bisect: registry {address} unreachable: ConnectionError"
     assert state.read_text() == before
