@@ -3,16 +3,17 @@ on stderr plus a documented exit code; tables go to stdout, progress and logs to
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,6 +25,10 @@ from harness.judge.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, Re
 from harness.matrix.spec import Cell, Matrix, expand, load_matrix, matrix_json_schema
 from harness.store.results import write_atomic
 from harness.units import parse_duration
+
+if TYPE_CHECKING:
+    from harness.report.diff import ImageDiff
+    from harness.store.masking import Masker
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -72,6 +77,16 @@ def _check_outcomes(option: str, names: Sequence[str], signatures: Ruleset) -> N
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _term_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a run the way Ctrl-C does (containers removed, cells `not_run`)."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @app.command()
@@ -152,18 +167,15 @@ def run(
         jobs=jobs,
     )
     layout = matrix.spec.table_layout()
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        with MatrixProgress(
-            err, cells, layout.rows, layout.cols, matrix.spec.timeout, jobs or matrix.spec.jobs
-        ) as progress:
-            backend = _backend(ray_address)
-            try:
-                outcome = execute(request, progress, backend)
-            finally:
-                backend.close()
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with (
+        _term_as_interrupt(),
+        MatrixProgress(err, cells, layout.rows, layout.cols, matrix.spec.timeout, jobs or matrix.spec.jobs) as progress,
+    ):
+        backend = _backend(ray_address)
+        try:
+            outcome = execute(request, progress, backend)
+        finally:
+            backend.close()
     typer.echo(outcome_table(outcome.results, layout.rows, layout.cols, layout.show))
     reused = f"; {outcome.reused} reused without launching" if outcome.reused else ""
     err.print(f"{summary_counts(outcome.results)}{reused}; results in {outcome.folder}")
@@ -235,11 +247,8 @@ def find(
     reporter = _PlainReporter()
     oracle = RunOracle(matrix, results, reporter, DockerBackend(), jobs=jobs, repeats=repeats)
     batch = jobs or matrix.spec.jobs
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
+    with _term_as_interrupt():
         result = run_find(line, oracle, marker(regress, skip or []), batch)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     report = find_report(line, result, oracle, regress, skip or [])
     pair = images_either_side(report)
     if pair is not None:
@@ -269,11 +278,8 @@ def isolate(
     matrix, cells = _load(matrix_path)
     good_cell, bad_cell = select_cell(cells, good, "--good"), select_cell(cells, bad, "--bad")
     oracle = RunOracle(matrix, results, _PlainReporter(), DockerBackend(), jobs=1, repeats=repeats)
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
+    with _term_as_interrupt():
         report = run_isolate(good_cell, bad_cell, oracle)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     _write_output(ISOLATE_FORMATS.render(output_format, report), out)
     if not report.result.ends_differ:
         raise typer.Exit(int(ExitCode.CELL_FAILED))
@@ -289,52 +295,62 @@ def diff(
 ) -> None:
     """What changed between two local images, read without starting them: GPU stack, Python and
     Debian packages, environment, entrypoint and layers (cached per image id under RESULTS/.images)."""
-    from harness.report.diff import FORMATS, diff_images
-    from harness.run.backends import docker_ops
-    from harness.run.backends.image_contents import read_contents
-    from harness.store.masking import collect_secrets
+    from harness.report.diff import FORMATS
 
     FORMATS.check(output_format)
-    client = docker_ops.connect()
-    first, second = (read_contents(client, ref, results / ".images") for ref in (before, after))
-    masker = collect_secrets({}, [first.env, second.env])
-    _write_output(masker.text(FORMATS.render(output_format, diff_images(first, second))), out)
+    found, masker = _read_images(before, after, results)
+    _write_output(masker.text(FORMATS.render(output_format, found)), out)
 
 
 def _flipping_image_diffs(record: Any, results: Path) -> str:
     """For each axis that changes the image, and each pair of neighbouring values where some cell's
     outcome flips, what changed between the two images (when the engine still has them)."""
-    from harness.report.compare import changed_images, compare, split_by_axis
-    from harness.report.report import collapsed
+    from harness.report.compare import compare, split_by_axis
 
     sections: list[str] = []
     for axis in record.axes:
         values = list(dict.fromkeys(r.labels.get(axis) for r in record.results))
         for old, new in itertools.pairwise(values):
             comparison = compare(*split_by_axis(record, axis, str(old), str(new)), [axis])
-            images = changed_images(comparison)
-            if images is None or not any(c.kind in ("regression", "fix", "changed") for c in comparison.changes):
-                continue
-            found = _image_diff(*images, results)
-            if found:
-                sections += ["", *collapsed(f"What changed between {images[0]} and {images[1]}", [found])]
+            sections += _image_diff_section(comparison, results)
     return "\n".join(sections) + ("\n" if sections else "")
 
 
-def _image_diff(before: str, after: str, results: Path) -> str | None:
-    """The markdown of `bisect diff` for two images, or None when they cannot be read here."""
-    from harness.report.diff import diff_images, diff_markdown
+def _image_diff_section(comparison: Any, results: Path) -> list[str]:
+    """What changed between the two sides' images, collapsed, when the sides ran different images and
+    some cell flipped; nothing otherwise."""
+    from harness.report.compare import changed_images
+    from harness.report.report import collapsed
+
+    images = changed_images(comparison)
+    if images is None or not any(c.kind in ("regression", "fix", "changed") for c in comparison.changes):
+        return []
+    found = _image_diff(*images, results)
+    return ["", *collapsed(f"What changed between {images[0]} and {images[1]}", [found])] if found else []
+
+
+def _read_images(before: str, after: str, results: Path) -> tuple[ImageDiff, Masker]:
+    """Both images read (cached per image id) and compared, and the masker of their environments."""
+    from harness.report.diff import diff_images
     from harness.run.backends import docker_ops
     from harness.run.backends.image_contents import read_contents
     from harness.store.masking import collect_secrets
 
+    client = docker_ops.connect()
+    first, second = (read_contents(client, ref, results / ".images") for ref in (before, after))
+    return diff_images(first, second), collect_secrets({}, [first.env, second.env])
+
+
+def _image_diff(before: str, after: str, results: Path) -> str | None:
+    """The markdown of `bisect diff` for two images, or None when they cannot be read here."""
+    from harness.report.diff import diff_markdown
+
     try:
-        client = docker_ops.connect()
-        first, second = (read_contents(client, ref, results / ".images") for ref in (before, after))
+        found, masker = _read_images(before, after, results)
     except HarnessError as exc:
         err.print(f"no image diff: {exc}", markup=False)
         return None
-    return collect_secrets({}, [first.env, second.env]).text(diff_markdown(diff_images(first, second)))
+    return masker.text(diff_markdown(found))
 
 
 @app.command()
@@ -514,7 +530,7 @@ def compare(
 
     `bisect compare RUN --axis image 1.3 1.4` compares two values of an axis within one run;
     `bisect compare RUN_A RUN_B` matches two runs on their shared axes."""
-    from harness.report.compare import FORMATS, Side, changed_images, compare, differing_axes, split_by_axis
+    from harness.report.compare import FORMATS, Side, compare, differing_axes, split_by_axis
     from harness.store.results import load_run, resolve_run
 
     FORMATS.check(output_format)
@@ -530,19 +546,9 @@ def compare(
         raise UsageError("compare takes two runs (RUN_A RUN_B) or one run and two values: RUN --axis AXIS OLD NEW")
     comparison = compare(before, after, ignore)
     text = FORMATS.render(output_format, comparison)
-    images = changed_images(comparison)
-    flipped = any(c.kind in ("regression", "fix", "changed") for c in comparison.changes)
-    if output_format == "md" and images is not None and flipped:
-        from harness.report.report import collapsed
-
-        found = _image_diff(*images, results)
-        if found:
-            text = (
-                text.rstrip("\n")
-                + "\n\n"
-                + "\n".join(collapsed(f"What changed between {images[0]} and {images[1]}", [found]))
-                + "\n"
-            )
+    section = _image_diff_section(comparison, results) if output_format == "md" else []
+    if section:
+        text = text.rstrip("\n") + "\n" + "\n".join(section) + "\n"
     _write_output(text, out)
     if fail_on_regression and comparison.regressions:
         err.print(f"bisect: {len(comparison.regressions)} regression(s)")
