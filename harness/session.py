@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from harness.errors import HarnessError, UsageError
-from harness.matrix.findings import Findings
 from harness.matrix.render import Placement
 from harness.matrix.spec import Cell, Matrix, TableSpec
 from harness.run.backends.base import Backend
@@ -236,11 +235,7 @@ def _schedule(
         pool = DevicePool(tuple(devices))
 
     def place(item: PreparedCell, placement: Placement) -> PreparedCell:
-        findings = Findings(matrix, [item.cell])
-        placed = preparer.cell(item.cell, placement, findings)
-        findings.raise_if_any()
-        assert placed is not None
-        placed = replace(placed, needs=item.needs, custom=item.custom)
+        placed = preparer.place(item, placement)
         write_compose_files([placed], masker)
         return placed
 

@@ -194,6 +194,15 @@ class Preparer:
         self.compose_dir_of = compose_dir_of
         self.run_token = run_token
 
+    def place(self, item: PreparedCell, placement: Placement) -> PreparedCell:
+        """A planned cell prepared again for the devices and ports it got (a template that fails only
+        for them raises its problems as the plan would have)."""
+        findings = Findings(self.matrix, [item.cell])
+        placed = self.cell(item.cell, placement, findings)
+        findings.raise_if_any()
+        assert placed is not None
+        return replace(placed, needs=item.needs, custom=item.custom)
+
     def cell(self, cell: Cell, placement: Placement, findings: Findings) -> PreparedCell | None:
         """The cell ready to launch on `placement`, or None with its problems added to `findings`."""
         matrix, spec = self.matrix, self.matrix.spec

@@ -20,7 +20,6 @@ from typing import Any
 from harness.errors import UsageError
 from harness.judge.judge import WatchRules
 from harness.judge.signatures import ERROR, NOT_RUN
-from harness.matrix.findings import Findings
 from harness.matrix.render import Placement
 from harness.matrix.spec import Matrix
 from harness.run.backends.base import CellWatch
@@ -48,12 +47,7 @@ class NodePlacer:
 
     def place(self, item: PreparedCell, devices: tuple[str, ...], workdir: Path) -> PreparedCell:
         preparer = Preparer(self.matrix, lambda cell: workdir / cell.id, self.run_token, self.env)
-        findings = Findings(self.matrix, [item.cell])
-        ports = PortBook().take(item.cell.id, PORTS_PER_CELL)
-        placed = preparer.cell(item.cell, Placement(devices, ports), findings)
-        findings.raise_if_any()
-        assert placed is not None
-        return placed
+        return preparer.place(item, Placement(devices, PortBook().take(item.cell.id, PORTS_PER_CELL)))
 
 
 def _remove_orphans_here() -> list[str]:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from harness.errors import MatrixError
 from harness.judge.judge import WatchRules
-from harness.matrix.render import Placement
 from harness.matrix.spec import expand, load_matrix
 from harness.outcomes import ERROR, NOT_RUN, READY
 from harness.run.backends.base import CellWatch
@@ -138,14 +137,7 @@ def planned(write_matrix: MatrixWriter, tmp_path: Path, tps: list[int], **keys: 
     preparer = Preparer(matrix, lambda cell: store.cell_dir(cell.id), "tok", host_env={})
     cells = prepare(matrix, expand(matrix.spec), preparer.compose_dir_of, "tok", preparer=preparer)
 
-    def place(item: PreparedCell, placement: Placement) -> PreparedCell:
-        from harness.matrix.findings import Findings
-
-        placed = preparer.cell(item.cell, placement, Findings(matrix, [item.cell]))
-        assert placed is not None
-        return replace(placed, needs=item.needs)
-
-    return matrix, cells, store, place
+    return matrix, cells, store, preparer.place
 
 
 def test_cells_side_by_side_never_share_a_device_and_render_the_ones_they_hold(
