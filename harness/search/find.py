@@ -51,7 +51,8 @@ class FindResult:
     candidates: tuple[int, ...] = ()
     """Points that may be the first bad one (more than one when skips hide the boundary)."""
     skipped: tuple[int, ...] = ()
-    contradictions: list[str] = field(default_factory=list)
+    contradictions: list[tuple[int, int]] = field(default_factory=list)
+    """(good point, bad point before it): outcomes that contradict a single boundary."""
     ends_differ: bool = True
 
     @property
@@ -113,8 +114,7 @@ def _bounds(tested: dict[int, Probe], points: int, result: FindResult) -> tuple[
     first_bad = min(p for p, probe in tested.items() if probe.mark is Mark.BAD)
     last_good = max(p for p, probe in tested.items() if probe.mark is Mark.GOOD and p < first_bad)
     for point, probe in sorted(tested.items()):
-        if probe.mark is Mark.GOOD and point > first_bad:
-            note = f"point {point} is good after bad point {first_bad}"
-            if note not in result.contradictions:
-                result.contradictions.append(note)
+        contradiction = (point, first_bad)
+        if probe.mark is Mark.GOOD and point > first_bad and contradiction not in result.contradictions:
+            result.contradictions.append(contradiction)
     return last_good, first_bad

@@ -232,8 +232,7 @@ def find_markdown(report: FindReport) -> str:
             facts.insert(
                 0, f"**The first bad `{axis}` is one of {names}** (the ones before the last could not be tested)"
             )
-        for note in result.contradictions:
-            p, q = (int(x) for x in note.split() if x.isdigit())
+        for p, q in result.contradictions:
             facts.append(f"- Not monotone: `{line.labels[p]}` is good after `{line.labels[q]}` was bad")
         if result.flaky:
             facts.append("- Flaky: " + ", ".join(f"`{line.labels[p]}`" for p in result.flaky))
@@ -283,7 +282,9 @@ def find_json(report: FindReport) -> str:
         "first_bad": label(result.first_bad),
         "exact": result.exact,
         "candidates": [line.labels[p] for p in result.candidates],
-        "contradictions": result.contradictions,
+        "contradictions": [
+            f"{line.labels[p]} is good after {line.labels[q]} was bad" for p, q in result.contradictions
+        ],
         "flaky": [line.labels[p] for p in result.flaky],
         "launches": report.launched,
         "full_sweep": len(line.labels),
