@@ -11,6 +11,7 @@ import collections
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from harness.judge.families.general import GENERAL_FAMILY
 from harness.judge.signatures import (
     BUILTIN_VERSIONS,
     CRASHED,
@@ -68,6 +69,12 @@ class CellVerdict:
     @property
     def match(self) -> Match | None:
         return self.failure or self.ready
+
+    @property
+    def guessed(self) -> bool:
+        """The failure is the general vocabulary's reading, not a table's: a kernel's cause or an engine
+        loss explains the cell better."""
+        return self.failure is not None and self.failure.family == GENERAL_FAMILY
 
 
 class Judge:
@@ -151,10 +158,21 @@ class Judge:
             self.first_sign = now
             self.settle_end = now + self.rules.settle
 
+    def failure(self) -> Match | None:
+        """The failure that decides the verdict: a table's; when the cell crashed before any ready line with
+        no table's failure, what the general vocabulary read on its error lines."""
+        decided = self.classifier.decision(ended=False)
+        if decided is not None or not self.exited:
+            return decided
+        if self.rules.ready_exit_code is not None and self.exit_code == self.rules.ready_exit_code:
+            return None
+        return self.classifier.decision(ended=True)
+
     def outcome(self) -> str:
         """A failure signature beats everything; an exit (even right after the ready line) is a crash."""
-        if self.classifier.failure is not None:
-            return self.classifier.failure.name
+        failure = self.failure()
+        if failure is not None:
+            return failure.name
         if self.rules.ready_exit_code is not None and self.exited:
             return READY if self.exit_code == self.rules.ready_exit_code else CRASHED
         if self.exited:
@@ -167,7 +185,7 @@ class Judge:
         outcome = self.outcome()
         return CellVerdict(
             outcome=outcome,
-            failure=self.classifier.failure,
+            failure=self.failure(),
             ready=self.classifier.ready,
             exit_code=self.exit_code,
             exited=self.exited,

@@ -20,6 +20,7 @@ from typing import Any
 
 from harness.judge.families import (
     Family,
+    Phrase,
     Raised,
     amd,
     ascend,
@@ -33,8 +34,9 @@ from harness.judge.families import (
     vulkan,
     xla,
 )
+from harness.judge.families.general import ERROR_LINE, ERROR_WORDS, GENERAL, GENERAL_FAMILY
 from harness.judge.families.ready import BUILTIN_READY, ReadyPattern
-from harness.outcomes import CRASHED, ERROR, NOT_RUN, RANK, READY, TIMEOUT, UNKNOWN, WRAPPERS
+from harness.outcomes import CAUSES, CRASHED, ERROR, NOT_RUN, RANK, READY, TIMEOUT, UNKNOWN, WRAPPERS
 
 __all__ = ["CRASHED", "ERROR", "NOT_RUN", "READY", "TIMEOUT", "UNKNOWN", "ReadyPattern"]
 
@@ -100,6 +102,12 @@ class Ruleset:
     signatures: tuple[Signature, ...]
     families: tuple[Family, ...] = BUILTIN_FAMILIES
     redefined: frozenset[str] = frozenset()
+    general: Family = GENERAL
+
+    @property
+    def general_phrases(self) -> list[Phrase]:
+        """The general vocabulary, without the outcomes the matrix decides by its own patterns."""
+        return [p for p in self.general.phrases if p.outcome not in self.redefined]
 
     def rank(self, outcome: str) -> int:
         found = next((sig.rank for sig in self.signatures if sig.name == outcome), None)
@@ -126,7 +134,10 @@ class Ruleset:
             ]
         )
         signatures = [[s.name, s.rank, list(s.regexes)] for s in self.signatures]
-        return [signatures, sorted(self.redefined), hashlib.sha256(tables.encode()).hexdigest()]
+        general = [[p.regex, p.outcome] for p in self.general_phrases] + [
+            [r.frame, r.exceptions, r.outcome] for r in self.general.raised
+        ]
+        return [signatures, sorted(self.redefined), hashlib.sha256(tables.encode()).hexdigest(), general]
 
 
 BUILTIN_RULES = Ruleset(BUILTIN_SIGNATURES)
@@ -220,12 +231,12 @@ class RaisedRule:
     exceptions: re.Pattern[str]
 
 
-def compile_raised(ruleset: Ruleset) -> list[RaisedRule]:
+def compile_raised(families: Sequence[Family], redefined: frozenset[str]) -> list[RaisedRule]:
     return [
         RaisedRule(family.runtime, raised, re.compile(raised.frame), re.compile(raised.exceptions))
-        for family in ruleset.families
+        for family in families
         for raised in family.raised
-        if raised.outcome not in ruleset.redefined
+        if raised.outcome not in redefined
     ]
 
 
@@ -331,6 +342,15 @@ def trie_regex(literals: Iterable[str]) -> str:
     return emit(trie)
 
 
+_ERROR_WORDS = re.compile(trie_regex(ERROR_WORDS))
+
+
+def is_error_line(text: str) -> bool:
+    """Whether a line says something failed; the general vocabulary reads only these."""
+    lowered = text.lower()
+    return _ERROR_WORDS.search(lowered) is not None and ERROR_LINE.search(lowered) is not None
+
+
 class _Prefilter:
     """Tells cheaply whether a line may match any of the patterns: one regex of the patterns' required
     literals (a trie of plain strings, which `re` scans fast), plus the patterns whose literals are not
@@ -362,16 +382,20 @@ class LogClassifier:
         ruleset = rules if isinstance(rules, Ruleset) else Ruleset(tuple(rules))
         self._ruleset = ruleset
         self._rules = compile_rules(ruleset)
-        self._last_frame = _LastFrame(compile_raised(ruleset))
+        self._last_frame = _LastFrame(compile_raised(ruleset.families, ruleset.redefined))
+        self._general_frame = _LastFrame(compile_raised((ruleset.general,), ruleset.redefined))
         self._ready = [_as_ready(p) for p in ready_patterns]
         self._conditions = {c: re.compile(c) for r in self._ready for c in (r.after, r.not_after) if c}
         self._prefilter = _Prefilter(
             [rule.regex for rule in self._rules] + [r.pattern for r in self._ready] + list(self._conditions)
         )
+        self._general = [(re.compile(p.regex), p.outcome) for p in ruleset.general_phrases]
         self._seen: set[str] = set()
         self.line_no = 0
         self.failure: Match | None = None
         self.ready: Match | None = None
+        self.general: Match | None = None
+        """The best outcome the general vocabulary found on an error line before any ready line."""
         self.explained: list[Match] | None = [] if explain else None
 
     def _matches(self, text: str) -> Iterator[Match]:
@@ -389,6 +413,8 @@ class LogClassifier:
         if "\x1b" in line:
             line = ANSI_ESCAPE.sub("", line)
         raised = self._raised(line.rstrip("\r\n"))
+        if self.ready is None and (self.failure is None or self.failure.name in WRAPPERS):
+            self._read_general(line.rstrip("\r\n"))
         if raised is None and not self._prefilter.may_match(line):
             return None
         for condition, regex in self._conditions.items():
@@ -410,6 +436,37 @@ class LogClassifier:
                 self.explained.append(self.ready)
             return self.ready
         return None
+
+    def _read_general(self, text: str) -> None:
+        raised = self._general_frame.feed(self.line_no, text)
+        if raised is not None:
+            self._note_general(raised[0].rule.outcome, text, f"raised in {raised[1]}")
+        if not self._general or not is_error_line(text):
+            return
+        for regex, outcome in self._general:
+            if self._ranks_above_general(outcome) and regex.search(text):
+                self._note_general(outcome, text, "general vocabulary")
+
+    def _ranks_above_general(self, outcome: str) -> bool:
+        return self.general is None or self._ruleset.rank(outcome) < self.general.rank
+
+    def _note_general(self, outcome: str, text: str, what: str) -> None:
+        if self._ranks_above_general(outcome):
+            rank = self._ruleset.rank(outcome)
+            self.general = Match(outcome, rank, self.line_no, text, GENERAL_FAMILY, what)
+            if self.explained is not None:
+                self.explained.append(self.general)
+
+    def decision(self, ended: bool = True) -> Match | None:
+        """The failure that decides the verdict. A table's cause decides; a table's wrapper decides unless
+        the general vocabulary named a cause; the general vocabulary alone decides only a log that ended
+        (`ended`) without a ready line."""
+        specific, general = self.failure, self.general
+        if specific is not None:
+            if specific.name in WRAPPERS and general is not None and general.name in CAUSES:
+                return general
+            return specific
+        return general if ended and self.ready is None else None
 
     def _raised(self, text: str) -> Match | None:
         found = self._last_frame.feed(self.line_no, text)
@@ -467,13 +524,20 @@ class Verdict:
     why: str = ""
 
 
-def explain_winner(outcome: str, matches: Sequence[Match]) -> str:
+def explain_winner(outcome: str, matches: Sequence[Match], winner: Match | None = None) -> str:
     """Why `outcome` won among `matches`: the ranking, in words."""
-    failures = [m for m in matches if m.name != READY]
+    general = winner is not None and winner.family == GENERAL_FAMILY
+    failures = [m for m in matches if m.name != READY and (m.family == GENERAL_FAMILY) == general]
     if outcome == UNKNOWN:
         return "no rule matched a failure and no ready line was seen"
     if outcome == READY:
         return "a ready line was seen and no rule matched a failure"
+    if general:
+        tables = sorted({m.name for m in matches if m.name != READY and m.family != GENERAL_FAMILY})
+        told = f"the tables named only {' and '.join(tables)}, a wrapper" if tables else "no table named a failure"
+        others = sorted({m.name for m in failures} - {outcome})
+        ranked = f", the lowest rank of what it read ({', '.join([outcome, *others])})" if others else ""
+        return f"{told}; on error lines the general vocabulary says {outcome}{ranked}"
     seen = sorted({(m.rank, m.name) for m in failures})
     reason = f"{outcome} has the lowest rank ({seen[0][0]})"
     others = [f"{name} {rank}" for rank, name in seen[1:]]
@@ -499,14 +563,15 @@ def judge_lines(
     classifier = LogClassifier(signatures, patterns, explain=explain)
     for line in lines:
         classifier.feed(line)
-    if classifier.failure is not None:
-        outcome, match = classifier.failure.name, classifier.failure
+    decided = classifier.decision()
+    if decided is not None:
+        outcome, match = decided.name, decided
     elif classifier.ready is not None:
         outcome, match = READY, classifier.ready
     else:
         outcome, match = UNKNOWN, None
     matches = tuple(classifier.explained or ())
-    return Verdict(outcome, match, matches, explain_winner(outcome, matches) if explain else "")
+    return Verdict(outcome, match, matches, explain_winner(outcome, matches, match) if explain else "")
 
 
 def classify_lines(

@@ -214,6 +214,12 @@ TGI = Family(
         Phrase(r"text_generation_router\S*: .*Server error:", ENGINE_FAILED, "TGI router client (the shard is gone)"),
         Phrase(r"Not enough memory to handle \d+ prefill tokens", OOM, "TGI flash_causal_lm.py warmup"),
         Phrase(
+            r"Error: DownloadError|Download encountered an error",
+            MODEL_ACCESS,
+            "TGI launcher download_convert_model: the weights could not be fetched",
+            example="https://github.com/opea-project/GenAIComps/issues/1733: Error: DownloadError",
+        ),
+        Phrase(
             r"error: (?:unexpected argument|invalid value|unrecognized subcommand) '|error: the following required arguments were not provided",
             CONFIG_ERROR,
             "clap, the argument parser of the TGI and TEI launchers",
@@ -236,6 +242,12 @@ OLLAMA = Family(
         Phrase(r"llama runner process (?:has terminated|no longer running)", ENGINE_FAILED, "Ollama llm/server.go"),
         Phrase(r"pull model manifest: (?:file does not exist|.*not found)", MODEL_ACCESS, "Ollama server/images.go"),
         Phrase(r'msg="no compatible GPUs were discovered"', NO_DEVICE, "Ollama discover/gpu.go"),
+        Phrase(
+            r'msg="no GPU detected"',
+            NO_DEVICE,
+            "Ollama server/routes.go (0.1.2x): the GPU library did not load, models run on the CPU",
+            example='https://github.com/ollama/ollama/issues/3024: level=INFO source=routes.go:1042 msg="no GPU detected"',
+        ),
         Phrase(r'"total vram"="0 B"', NO_DEVICE, "Ollama server/routes.go low-VRAM mode without a GPU"),
         Phrase(
             r"no nvidia devices detected",
@@ -279,6 +291,12 @@ LLAMA_CPP = Family(
         ),
         Phrase(r"no usable GPU found", NO_DEVICE, "llama.cpp common/arg.cpp"),
         Phrase(
+            r'error while handling argument "',
+            CONFIG_ERROR,
+            "llama.cpp common/arg.cpp common_params_parse (2025 on)",
+            example='https://github.com/janhq/jan/issues/6099: error while handling argument "-c": stoi',
+        ),
+        Phrase(
             r"llama_kv_cache_init: failed to allocate buffer for kv cache|failed to initialize the context: failed to"
             r" allocate buffer for kv cache",
             KV_CACHE_INSUFFICIENT,
@@ -318,6 +336,14 @@ XINFERENCE = Family(
     ),
 )
 
+LOCALAI_CPU = Phrase(
+    r"GPU acceleration is not enabled or supported\. Defaulting to CPU",
+    NO_DEVICE,
+    "LocalAI aio/entrypoint.sh: the all-in-one image found no GPU",
+    example="https://github.com/cinestesia/adhr-enterprise-suite/blob/dcf10498c466ff7eb0c78dc1f3d1c2f8ecf86cc8/localai.log: "
+    "GPU acceleration is not enabled or supported. Defaulting to CPU.",
+)
+
 LOCALAI = Family(
     runtime="localai",
     source="mudler/LocalAI: pkg/model/initializers.go, core/backend",
@@ -329,6 +355,7 @@ LOCALAI = Family(
             "LocalAI pkg/model/initializers.go: the backend process died before answering",
             example="7:25AM INF [stablediffusion-ggml] Fails: failed to load model with internal loader: could not load model: rpc error: code = Unavailable desc = error reading from server: EOF",
         ),
+        LOCALAI_CPU,
     ),
 )
 

@@ -4,7 +4,7 @@ torch/cuda/__init__.py _lazy_init, torch.distributed, IPEX), as they print in tr
 from __future__ import annotations
 
 from harness.judge.families import Family, Phrase, word
-from harness.outcomes import COMM_ERROR, CONFIG_ERROR, DEVICE_LOST, NO_DEVICE, OOM, PORT_IN_USE
+from harness.outcomes import COMM_ERROR, CONFIG_ERROR, DEVICE_LOST, ENGINE_FAILED, NO_DEVICE, OOM, PORT_IN_USE
 
 TORCH = Family(
     runtime="torch",
@@ -28,6 +28,12 @@ TORCH = Family(
         ),
         Phrase(
             r"Unexpected error from cudaGetDeviceCount\(\)", NO_DEVICE, "c10/cuda/CUDAFunctions.cpp device_count_impl"
+        ),
+        Phrase(
+            r"ChildFailedError",
+            ENGINE_FAILED,
+            "torch/distributed/elastic/multiprocessing/errors: torchrun reports that a worker process failed",
+            example="https://github.com/Vision-CAIR/MiniGPT-4/issues/237: torch.distributed.elastic.multiprocessing.errors.ChildFailedError: ",
         ),
         Phrase(r"\[c10d\] waitForInput: .*timed out after \d+ms", COMM_ERROR, "torch/csrc/distributed/c10d/socket.cpp"),
         Phrase(

@@ -220,9 +220,10 @@ KERNEL_SLACK = 1.0
 def _with_kernel_cause(
     verdict: CellVerdict, kernel: list[KernelRecord], rules: WatchRules
 ) -> tuple[CellVerdict, str | None]:
-    """A cell whose own log names no cause (a crash, a time-out) takes one from the kernel's lines:
-    a GPU hang or an Xid while the container only died is `device_lost`."""
-    if verdict.failure is not None or verdict.outcome not in (CRASHED, TIMEOUT) or not kernel:
+    """A cell whose own log names no cause (a crash, a time-out, or only the general vocabulary's guess)
+    takes one from the kernel's lines: a GPU hang or an Xid while the container only died is `device_lost`."""
+    undecided = verdict.failure is None and verdict.outcome in (CRASHED, TIMEOUT)
+    if not kernel or not (verdict.guessed or undecided):
         return verdict, None
     classifier = LogClassifier(rules.signatures, ())
     for record in kernel:
@@ -278,7 +279,7 @@ def _engine_loss(
     """Why an undecided cell ended because the engine went away, or None. Suspects: a broken log
     stream, an exit code the engine could not tell, or a stop signal nobody in this run sent; the
     engine then not answering, now or within a few seconds (it is shutting down), confirms."""
-    if verdict.failure is not None or verdict.held_ready:
+    if (verdict.failure is not None and not verdict.guessed) or verdict.held_ready:
         return None
     if pump.broken is not None:
         suspect = f"log stream broke: {pump.broken}"

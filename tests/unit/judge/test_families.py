@@ -8,10 +8,18 @@ import re
 import pytest
 
 from harness.judge.families import Family
-from harness.judge.signatures import BUILTIN_FAMILIES, classify_lines
+from harness.judge.signatures import BUILTIN_FAMILIES, BUILTIN_RULES, LogClassifier, classify_lines
 from harness.outcomes import RANK
 
 FAMILIES = {family.runtime: family for family in BUILTIN_FAMILIES}
+
+
+def _tables_say(lines: list[str]) -> str | None:
+    """What the tables alone conclude, without the general vocabulary."""
+    classifier = LogClassifier(BUILTIN_RULES, ())
+    for line in lines:
+        classifier.feed(line)
+    return classifier.failure.name if classifier.failure else None
 
 
 def _example_line(example: str) -> str:
@@ -74,6 +82,14 @@ def test_documented_strings_are_found_in_the_forms_programs_print() -> None:
             "oom"
         ),
         "RuntimeError: Native API failed. Native API returns: -5 (PI_ERROR_OUT_OF_RESOURCES)": "oom",
+        "RuntimeError: ACL stream synchronize failed, error code:507035": "device_lost",
+        "synchronize stream failed, runtime result = 507011[FUNC:ReportCallError][FILE:log_inner.cpp][LINE:162]": (
+            "device_lost"
+        ),
+        "RuntimeError: InnerRunOpApi:OpParamMaker.cpp:281 OPS function error: HcclAllreduce, error code is 9": (
+            "comm_error"
+        ),
+        "Exception: Call to wake_up method failed: CUDA Error: out of memory at cumem_allocator.cpp:139": "oom",
     }
     for line, expected in cases.items():
         assert classify_lines([line])[0] == expected, line
@@ -100,7 +116,7 @@ def test_every_raised_rule_decides_the_traceback_of_its_example(family: Family) 
         outcome = classify_lines([*traceback, f"{exception}: a check failed"])[0]
         assert outcome == raised.outcome, (family.runtime, raised.frame)
         elsewhere = frame.replace('", line', '_elsewhere", line').replace("/", "/other/", 1)
-        assert classify_lines([f"  {elsewhere}", f"{exception}: a check failed"])[0] != raised.outcome or any(
+        assert _tables_say([f"  {elsewhere}", f"{exception}: a check failed"]) != raised.outcome or any(
             r.frame != raised.frame and re.search(r.frame, elsewhere) for r in family.raised
         )
 
@@ -113,3 +129,25 @@ def test_the_readme_tables_are_generated_from_the_families() -> None:
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     for table in (outcome_table(), family_table(), ready_table()):
         assert table in readme
+
+
+def test_every_general_phrase_example_is_an_error_line_the_vocabulary_reads() -> None:
+    from harness.judge.families.general import GENERAL
+    from harness.judge.signatures import is_error_line
+
+    for phrase in GENERAL.phrases:
+        line = _example_line(phrase.example)
+        assert is_error_line(line) and re.search(phrase.regex, line), phrase.outcome
+        classifier = LogClassifier(BUILTIN_RULES, ())
+        classifier.feed(line)
+        assert classifier.general is not None and classifier.general.name == phrase.outcome, line
+        assert classify_lines([line])[0] in (phrase.outcome, *(o for o in RANK if RANK[o] < RANK[phrase.outcome]))
+
+
+def test_the_general_vocabulary_skips_lines_that_say_no_failure() -> None:
+    quiet = [
+        "INFO 06-02 14:10:25 Using CPU offload; flash attention is not supported on this GPU, using xformers",
+        "WARNING: model of type llama is not supported for all configurations and can yield errors",
+        "INFO: 2 GPUs available, using GPU 0",
+    ]
+    assert classify_lines(quiet)[0] == "unknown"

@@ -118,3 +118,32 @@ def test_lines_after_the_verdict_are_ignored() -> None:
     judge = judge_of([(1.0, READY_LINE), (6.0, "tick")])
     judge.feed(DEVICE_LOST, 7.0)
     assert judge.verdict(7.0).outcome == READY
+
+
+GENERAL_OOM = "ERROR: backend init failed: not enough video memory to continue"
+
+
+def test_the_general_vocabulary_never_ends_a_running_cell_but_names_the_crash() -> None:
+    judge = judge_of([(1.0, GENERAL_OOM), (2.0, "still loading")])
+    assert not judge.done and judge.wake_at() == RULES.timeout
+    judge.exit(1, 3.0)
+    verdict = judge.verdict(3.0)
+    assert verdict.outcome == "oom" and verdict.guessed and verdict.failure is not None
+    assert verdict.failure.line == GENERAL_OOM
+
+
+def test_the_general_vocabulary_is_not_read_after_the_ready_line() -> None:
+    judge = judge_of([(1.0, READY_LINE), (2.0, GENERAL_OOM), (3.0, "exit")], exit_code=1)
+    assert judge.verdict(3.0).outcome == CRASHED
+
+
+def test_a_cause_in_the_general_vocabulary_outranks_a_tables_wrapper() -> None:
+    judge = judge_of([(1.0, "ImportError: Numba needs NumPy 2.2 or less. Got NumPy 2.4."), (2.0, WRAPPER)])
+    judge.tick(8.0)
+    assert judge.done and judge.verdict(8.0).outcome == "config_error"
+
+
+def test_an_exit_code_that_means_ready_is_not_overruled_by_the_general_vocabulary() -> None:
+    rules = replace(RULES, ready_exit_code=0, ready_patterns=())
+    judge = judge_of([(1.0, GENERAL_OOM), (2.0, "exit")], rules=rules, exit_code=0)
+    assert judge.verdict(2.0).outcome == READY

@@ -393,3 +393,22 @@ def test_a_matrix_that_redefines_an_outcome_also_drops_its_raised_rules() -> Non
     rules = merge_signatures([("config_error", [r"my own wording"], None)])
     frame = '  File "/opt/vllm/engine/arg_utils.py", line 1059, in create_engine_config'
     assert classify_lines([frame, "ValueError: a check"], rules)[0] == "unknown"
+
+
+def test_explain_says_when_the_general_vocabulary_named_the_cause_under_a_wrapper() -> None:
+    from harness.judge.signatures import judge_lines
+
+    verdict = judge_lines(
+        [
+            "ImportError: Numba needs NumPy 2.2 or less. Got NumPy 2.4.",
+            "RuntimeError: Engine core initialization failed. See root cause above.",
+        ],
+        explain=True,
+    )
+    assert verdict.outcome == "config_error" and verdict.match is not None and verdict.match.family == "general"
+    assert verdict.why == (
+        "the tables named only engine_failed, a wrapper; on error lines the general vocabulary says config_error"
+    )
+    assert [m.family for m in verdict.matches] == ["general", "vllm"]
+    alone = judge_lines(["fatal: not enough memory; allocation failed"], explain=True)
+    assert alone.outcome == "oom" and alone.why.startswith("no table named a failure")

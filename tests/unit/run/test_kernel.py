@@ -38,3 +38,19 @@ def test_a_kernel_line_decides_a_cell_whose_log_named_no_cause() -> None:
     assert unchanged.outcome == "crashed" and none is None
     ready = CellVerdict("ready", None, None, None, False, True, 3.0, None, [], {}, {})
     assert _with_kernel_cause(ready, [KernelRecord(12.5, XID)], RULES)[0].outcome == "ready"
+
+
+def test_a_kernel_cause_replaces_the_general_vocabularys_guess_but_not_a_tables_cause() -> None:
+    from harness.judge.judge import Judge
+
+    judge = Judge(RULES, started=0.0)
+    judge.feed("fatal: not enough memory to continue", 1.0)
+    judge.exit(1, 2.0)
+    guessed = judge.verdict(2.0)
+    assert guessed.outcome == "oom" and guessed.guessed
+    verdict, source = _with_kernel_cause(guessed, [KernelRecord(1.5, XID)], RULES)
+    assert verdict.outcome == "device_lost" and source == "kernel" and not verdict.guessed
+    table = Judge(RULES, started=0.0)
+    table.feed("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.", 1.0)
+    table.exit(1, 2.0)
+    assert _with_kernel_cause(table.verdict(2.0), [KernelRecord(1.5, XID)], RULES)[0].outcome == "oom"

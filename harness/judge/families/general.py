@@ -1,0 +1,180 @@
+"""The general vocabulary of failure, for logs whose program no table knows yet.
+
+Every runtime's table trails its next release, and a fresh program's wording is met first in a user's
+log. What stays is the vocabulary: whatever the program, running out of memory is said with "out of
+memory", "insufficient memory" or "failed to allocate", a missing GPU with "no ... devices found" or
+"... not available", a bad setting with "invalid value", "unsupported" or "must be". These phrases are
+read only on error lines (a line that says error, failed, fatal, an exception...), and they are weaker
+than every table: they decide a log only when no table named anything and no ready line was seen, or
+when a table named only a wrapper (an engine or a collective reporting that something below failed)
+and they name the cause. They never stop a running cell early and never outrank a table's cause.
+
+Each phrase's example is a line real programs printed that no table knew.
+"""
+
+from __future__ import annotations
+
+import re
+
+from harness.judge.families import Family, Phrase, Raised
+from harness.outcomes import (
+    COMM_ERROR,
+    CONFIG_ERROR,
+    DEVICE_LOST,
+    ENGINE_FAILED,
+    KV_CACHE_INSUFFICIENT,
+    MODEL_ACCESS,
+    NO_DEVICE,
+    OOM,
+    PORT_IN_USE,
+)
+
+GENERAL_FAMILY = "general"
+
+ERROR_WORDS = (
+    "error",
+    "exception",
+    "fatal",
+    "fail",
+    "critical",
+    "panic",
+    "abort",
+    "fault",
+    "cannot",
+    "can't",
+    "could not",
+    "couldn't",
+    "unable to",
+    "refused",
+    "denied",
+    "invalid",
+    "not found",
+    "unrecognized",
+    "unknown",
+)
+"""Words one of which an error line contains, lowercased: a cheap test before ERROR_LINE."""
+
+ERROR_LINE = re.compile(
+    r"\b(?:error|exception|fatal|fail(?:ed|ure|s)?|critical|panic|abort(?:ed|ing)?|fault|cannot|can't|could not"
+    r"|couldn't|unable to|refused|denied|invalid|not found|unrecognized|unknown (?:argument|option|value))\b"
+    r"|\w(?:error|exception)\b"
+)
+"""A line the general vocabulary is read on, lowercased: one that says something failed (not "can yield
+errors")."""
+
+NOT_KV = r"^(?!.*(?i:kv[ _-]?cache|memory slot))"
+
+GENERAL = Family(
+    runtime=GENERAL_FAMILY,
+    source="the words programs use for each failure, read on error lines when no table matched",
+    phrases=(
+        Phrase(
+            r"(?i)illegal (?:memory access|address|instruction)|\bdevice (?:was |has been |is )?(?:lost|removed|hung)\b"
+            r"|\bGPU (?:hang|hung|reset|crash(?:ed)?)\b|fallen off the bus|uncorrectable (?:ECC|memory) error"
+            r"|\b(?:hardware|vector core|ai ?core|aivec|aicpu) (?:exception|error)\b|exception of \w+ error"
+            r"|\b(?:GPU|device|MMU|memory access|page) fault|misaligned address|unspecified launch failure",
+            DEVICE_LOST,
+            "device faults as runtimes word them (CUDA, HIP, CANN, Level Zero, kernel drivers)",
+            example="https://github.com/shun8686/for_debug/blob/705beec5a7e4494ba1d552b9b5fb813eb2c1cc76/logs/test_ascend_deepep_low_lantency_qwen3_480b.log: "
+            "rtStreamSynchronizeWithTimeout execution failed, reason=vector core exception",
+        ),
+        Phrase(
+            NOT_KV + r"(?i:.*?(?:\bout of (?:device |gpu |host |video |shared |graphics |)memory|\bOOM\b|OutOfMemory"
+            r"|(?:insufficient|not enough) (?:\w+ ){0,2}memory|(?:failed|unable|cannot|can't|could not|couldn't) (?:to )?allocate"
+            r"|\balloc\w* (?:of \S+ (?:bytes )?)?failed|memory allocation (?:error|failure|failed)"
+            r"|exceeds? (?:the )?(?:available|free|total|device) (?:\w+ )?memory|RESOURCE_EXHAUSTED|bad_alloc"
+            r"|\b(?:memory|VRAM) (?:is )?(?:exhausted|full)\b))",
+            OOM,
+            "how allocators and frameworks say memory ran out",
+            example="https://github.com/WaroonRagwongsiri/SuperAi-SS6-Level2-Hack4/blob/b92373c7209fbf0201f178d8a566cddbcc894204/llm.log: "
+            "Exception: Call to wake_up method failed: CUDA Error: out of memory at /workspace/csrc/cumem_allocator.cpp:139",
+        ),
+        Phrase(
+            r"(?i)kv[ _-]?cache\b.{0,80}(?:insufficient|not enough|too small|larger than|exceeds?|no (?:free|available)"
+            r"|free space|\bfull\b|cannot hold|can't hold)|(?:insufficient|not enough|no (?:free|available)|failed to find)"
+            r"\b.{0,40}kv[ _-]?cache|memory slot for (?:the )?batch",
+            KV_CACHE_INSUFFICIENT,
+            "the KV cache (not the weights) has no room for the requests or the context length",
+            example="https://github.com/ggml-org/llama.cpp/issues/29090: "
+            "W decode: failed to find a memory slot for batch of size 128",
+        ),
+        Phrase(
+            r"(?i)\bno (?:[\w-]+ ){0,3}(?:devices?|GPUs?|NPUs?|XPUs?|accelerators?)(?: \w+){0,2}"
+            r" (?:found|available|detected|discovered|visible|present)\b"
+            r"|\b(?:CUDA|GPUs?|NPUs?|XPUs?|devices?|drivers?|accelerators?|ROCm|HIP|NVML)\b (?:is |are |was |were )?"
+            r"(?:not (?:available|found|detected|present|visible)|unavailable)\b"
+            r"|(?:could not|couldn't|unable to|failed to|cannot) (?:find|detect|locate|initiali[sz]e) (?:any |a |the )?"
+            r"(?:[\w-]+ ){0,2}(?:GPUs?|devices?|drivers?|NVML|NPUs?)\b",
+            NO_DEVICE,
+            "how programs say no accelerator or driver is there",
+            example="https://github.com/ollama/ollama/issues/3024: "
+            'level=INFO source=gpu.go:249 msg="Unable to load CUDA management library: nvml vram init failure: 999"'
+            ' then msg="no GPU detected"',
+        ),
+        Phrase(
+            r"(?i)(?:download|fetch)\w* (?:\w+ )?(?:error|failed|failure)|DownloadError"
+            r"|failed to (?:download|fetch|pull)\b|\b(?:repo(?:sitory)?|model|revision|manifest) \S*\s?(?:not found|does not exist)"
+            r"|not a valid model identifier|\b40[13]\b.{0,40}(?:Unauthorized|Forbidden|Client Error)|\bgated (?:repo|model)"
+            r"|(?:failed|unable|cannot|can't|could not|couldn't) (?:to )?(?:open|read|find|locate|parse) (?:the )?"
+            r"(?:model|tokenizer|weights|checkpoint|vocab)\w*\b(?! (?:on|to) )"
+            r"|(?:invalid|corrupt\w*|malformed|truncated|incomplete) (?:\w+ )?(?:model|tokenizer|vocab|weights?|checkpoint"
+            r"|safetensors|gguf)(?: file)?\b",
+            MODEL_ACCESS,
+            "the model, its files or its hub could not be reached or read",
+            example="https://github.com/opea-project/GenAIComps/issues/1733: Error: DownloadError",
+        ),
+        Phrase(
+            r"(?i)address already in use|\bEADDRINUSE\b|\bport \S+ is (?:already )?(?:in use|taken|occupied)"
+            r"|only one usage of each socket address",
+            PORT_IN_USE,
+            "the listening port is taken",
+            example="Error: listen tcp 127.0.0.1:11434: bind: address already in use",
+        ),
+        Phrase(
+            r"(?i)\binvalid (?:argument|value|choice|option|configuration|config|parameter|literal|dtype|setting)s?\b"
+            r"|\bunrecognized (?:arguments?|options?|parameters?)|\bunknown (?:argument|option|value|parameter|flag)s?\b"
+            r"|error while handling argument|\berror: argument\b|\b(?:is|are) not supported\b|\bnot supported (?:on|by|for|with|in|yet)\b"
+            r"|\bunsupported\b|\bincompatible\b|\bmust (?:be|have|not be) (?:a |an |one of|greater|less|smaller|larger|at least"
+            r"|at most|divisible|positive|non-negative|set|between|specified|provided|either|equal|in |the same)"
+            r"|\b(?:requires?|needs?) \S+ (?:version )?(?:[<>=]=?\s*v?\d|v?[\d.]+ or (?:less|lower|older|greater|higher|newer|later))"
+            r"|version mismatch|mismatch(?:ed)? (?:\w+ )?versions?|(?:cannot|can't) be (?:used|combined|set|enabled) (?:with|together|when)",
+            CONFIG_ERROR,
+            "settings, arguments or library versions the program refuses",
+            example="https://github.com/atreydesai/augmented-mcqa/blob/4576ad913faf7506241562372dd7a5ab8de25449/logs/slurm/local_model_smoke/local_model_smoke_20260220_063442/Nanbeige_Nanbeige4_1-3B_6286314.err: "
+            "ImportError: Numba needs NumPy 2.2 or less. Got NumPy 2.4.",
+        ),
+        Phrase(
+            r"(?i)\b(?:[NRH]CCL\w*|oneCCL|gloo|MPI|UCX)\b.{0,80}(?:error|fail\w*|time ?out|timed out|abort\w*)"
+            r"|\b(?:collective|all_?reduce|all_?gather|reduce_?scatter|broadcast|barrier|all_?to_?all)\b.{0,60}"
+            r"(?:fail\w*|timed out|time ?out|error)|connection (?:reset|closed) by (?:remote )?peer|socket times? out"
+            r"|\brendezvous\b.{0,60}(?:fail\w*|timed out|timeout|error|closed)|remote (?:rank|process|peer)\b.{0,60}"
+            r"(?:exit\w*|fail\w*|did not|closed|died)",
+            COMM_ERROR,
+            "the collective layer between ranks or nodes failed",
+            example="https://github.com/vllm-project/vllm-ascend/issues/486: "
+            "RuntimeError: InnerRunOpApi:torch_npu/csrc/framework/OpParamMaker.cpp:281 OPS function error: HcclAllreduce, error code is 6",
+        ),
+        Phrase(
+            r"(?i)\b(?:engine|engine ?core|worker|runner|shard|scheduler|child process|subprocess|backend|server process"
+            r"|rank \d+|executor)\b.{0,40}\b(?:failed to (?:start|initiali[sz]e|load)|died|is dead|terminated|exited|crashed"
+            r"|was killed|not alive|hit an exception)|\bexit(?:ed)? (?:with )?(?:status|code)[: ]+(?:-?[1-9]\d*|0x[0-9a-f]+)"
+            r"|\bexitcode\s*:\s*-?[1-9]|non-zero exit (?:status|code)",
+            ENGINE_FAILED,
+            "a launcher or engine reports that the process under it died",
+            example="https://github.com/BlazeFiresong18/Doraeon/blob/f7af8e196cd4968db6668bc4399cdf6da2a80e2a/ollama_serve.log: "
+            'time=2026-07-29T22:23:22.926+05:30 level=ERROR source=llama_server.go:985 msg="llama-server terminated" error="exit status 1" exit=1',
+        ),
+    ),
+    raised=(
+        Raised(
+            r":_*(?:validate|verify|check)(?:_\w+)?$",
+            CONFIG_ERROR,
+            "any program's own input checks: a ValueError or TypeError raised by a function whose name says it"
+            " validates, verifies or checks (after a ready line these are a request's errors, so never read there)",
+            exceptions=r"ValueError|TypeError|[\w.]*ValidationError",
+            example="https://github.com/JackYansongLi/local_llm_server/blob/fff765075a3cb7f9150ed9edae462bea291b1afd/logs/vllm_server.log: "
+            'File "/venv/lib/python3.10/site-packages/vllm/entrypoints/chat_utils.py", line 1033, in validate_chat_template',
+        ),
+    ),
+)
+"""One phrase per outcome; the outcome ranks decide between them as between the tables."""
