@@ -34,8 +34,8 @@ def is_final(outcome: str) -> bool:
 
 RANK: dict[str, int] = {
     DEVICE_LOST: 10,
-    OOM: 20,
-    KV_CACHE_INSUFFICIENT: 30,
+    KV_CACHE_INSUFFICIENT: 20,
+    OOM: 30,
     NO_DEVICE: 40,
     MODEL_ACCESS: 50,
     PORT_IN_USE: 60,
@@ -43,7 +43,10 @@ RANK: dict[str, int] = {
     COMM_ERROR: 80,
     ENGINE_FAILED: 90,
 }
-"""Lower wins. Causes first; a device fault explains an OOM-looking cascade, never the reverse."""
+"""Lower wins. Causes first; a device fault explains an OOM-looking cascade, never the reverse. A KV
+cache that does not fit is the precise form of running out of memory (the weights fit, the cache did
+not), so when an allocator's out-of-memory line and a KV-cache line tell the same event, the KV cache
+names it."""
 
 WRAPPERS = frozenset({COMM_ERROR, ENGINE_FAILED})
 """Failures that report a failure of something below them; they never outrank a cause."""

@@ -413,9 +413,8 @@ class LogClassifier:
         if "\x1b" in line:
             line = ANSI_ESCAPE.sub("", line)
         raised = self._raised(line.rstrip("\r\n"))
-        if self.ready is None and (self.failure is None or self.failure.name in WRAPPERS):
-            self._read_general(line.rstrip("\r\n"))
         if raised is None and not self._prefilter.may_match(line):
+            self._read_general(line.rstrip("\r\n"))
             return None
         for condition, regex in self._conditions.items():
             if condition not in self._seen and regex.search(line):
@@ -427,6 +426,8 @@ class LogClassifier:
                 self.explained.append(match)
             if best is None or match.rank < best.rank:
                 best = match
+        if best is None:
+            self._read_general(text)
         if best is not None and (self.failure is None or best.rank < self.failure.rank):
             self.failure = best
             return best
@@ -438,6 +439,10 @@ class LogClassifier:
         return None
 
     def _read_general(self, text: str) -> None:
+        """The general vocabulary on a line no table matched, while no ready line and no table's cause
+        was seen."""
+        if self.ready is not None or (self.failure is not None and self.failure.name not in WRAPPERS):
+            return
         raised = self._general_frame.feed(self.line_no, text)
         if raised is not None:
             self._note_general(raised[0].rule.outcome, text, f"raised in {raised[1]}")

@@ -15,6 +15,12 @@ HIP = Family(
         Phrase(
             r"\bHIP_ERROR_OutOfMemory\b", OOM, "ROCm HIP driver status as TensorFlow/XLA's rocm_driver.cc prints it"
         ),
+        Phrase(
+            r"rocBLAS error: Cannot read \S*TensileLibrary\S*",
+            CONFIG_ERROR,
+            "ROCm rocBLAS tensile_host.cpp: the library has no kernels for this GPU architecture (gfx id)",
+            example="rocBLAS error: Cannot read /opt/rocm-5.7.0/lib/rocblas/library/TensileLibrary.dat: Illegal seek for GPU arch : gfx1103",
+        ),
     ),
     codes=(
         Code("hipSuccess", None, string="no error", number=0),

@@ -86,8 +86,8 @@ GENERAL = Family(
             r"|\b(?:memory|VRAM) (?:is )?(?:exhausted|full)\b))",
             OOM,
             "how allocators and frameworks say memory ran out",
-            example="https://github.com/WaroonRagwongsiri/SuperAi-SS6-Level2-Hack4/blob/b92373c7209fbf0201f178d8a566cddbcc894204/llm.log: "
-            "Exception: Call to wake_up method failed: CUDA Error: out of memory at /workspace/csrc/cumem_allocator.cpp:139",
+            example="https://github.com/ollama/ollama/issues/6149: "
+            "ggml_cuda_host_malloc: failed to allocate 256.00 MiB of pinned memory: unknown error",
         ),
         Phrase(
             r"(?i)kv[ _-]?cache\b.{0,80}(?:insufficient|not enough|too small|larger than|exceeds?|no (?:free|available)"
@@ -107,9 +107,7 @@ GENERAL = Family(
             r"(?:[\w-]+ ){0,2}(?:GPUs?|devices?|drivers?|NVML|NPUs?)\b",
             NO_DEVICE,
             "how programs say no accelerator or driver is there",
-            example="https://github.com/ollama/ollama/issues/3024: "
-            'level=INFO source=gpu.go:249 msg="Unable to load CUDA management library: nvml vram init failure: 999"'
-            ' then msg="no GPU detected"',
+            example="I tensorflow/tsl/cuda/cudart_stub.cc:28] Could not find cuda drivers on your machine, GPU will not be used.",
         ),
         Phrase(
             r"(?i)(?:download|fetch)\w* (?:\w+ )?(?:error|failed|failure)|DownloadError"
@@ -118,17 +116,20 @@ GENERAL = Family(
             r"|(?:failed|unable|cannot|can't|could not|couldn't) (?:to )?(?:open|read|find|locate|parse) (?:the )?"
             r"(?:model|tokenizer|weights|checkpoint|vocab)\w*\b(?! (?:on|to) )"
             r"|(?:invalid|corrupt\w*|malformed|truncated|incomplete) (?:\w+ )?(?:model|tokenizer|vocab|weights?|checkpoint"
-            r"|safetensors|gguf)(?: file)?\b",
+            r"|safetensors|gguf)(?: file)?\b|\b(?:model|weights?|checkpoint|file)\w* (?:is |are |was |seems )?(?:corrupt\w*"
+            r"|incomplete|truncated)\b",
             MODEL_ACCESS,
             "the model, its files or its hub could not be reached or read",
-            example="https://github.com/opea-project/GenAIComps/issues/1733: Error: DownloadError",
+            example="https://github.com/parallelworks/activate-rag-vllm/blob/f9c153191655f6cdbed4b2d9bfa845fed15e5385/vllm.out: "
+            "openai_harmony.HarmonyError: invalid tiktoken vocab file: expected token and rank, could not split on ' ' at line 1",
         ),
         Phrase(
-            r"(?i)address already in use|\bEADDRINUSE\b|\bport \S+ is (?:already )?(?:in use|taken|occupied)"
+            r"(?i)address already in use|\bEADDRINUSE\b|\bports? (?:\S+ ){0,4}(?:is|are) (?:already )?(?:in use|taken|occupied)"
             r"|only one usage of each socket address",
             PORT_IN_USE,
             "the listening port is taken",
-            example="Error: listen tcp 127.0.0.1:11434: bind: address already in use",
+            example="https://github.com/AUTOMATIC1111/stable-diffusion-webui/issues/8941: "
+            "OSError: All ports from 7860 to 7959 are in use. Please close a port.",
         ),
         Phrase(
             r"(?i)\binvalid (?:argument|value|choice|option|configuration|config|parameter|literal|dtype|setting)s?\b"
@@ -137,7 +138,8 @@ GENERAL = Family(
             r"|\bunsupported\b|\bincompatible\b|\bmust (?:be|have|not be) (?:a |an |one of|greater|less|smaller|larger|at least"
             r"|at most|divisible|positive|non-negative|set|between|specified|provided|either|equal|in |the same)"
             r"|\b(?:requires?|needs?) \S+ (?:version )?(?:[<>=]=?\s*v?\d|v?[\d.]+ or (?:less|lower|older|greater|higher|newer|later))"
-            r"|version mismatch|mismatch(?:ed)? (?:\w+ )?versions?|(?:cannot|can't) be (?:used|combined|set|enabled) (?:with|together|when)",
+            r"|version mismatch|mismatch(?:ed)? (?:\w+ )?versions?|(?:cannot|can't) be (?:used|combined|set|enabled) (?:with|together|when)"
+            r"|\bconfig(?:uration)? error\b",
             CONFIG_ERROR,
             "settings, arguments or library versions the program refuses",
             example="https://github.com/atreydesai/augmented-mcqa/blob/4576ad913faf7506241562372dd7a5ab8de25449/logs/slurm/local_model_smoke/local_model_smoke_20260220_063442/Nanbeige_Nanbeige4_1-3B_6286314.err: "
@@ -151,8 +153,8 @@ GENERAL = Family(
             r"(?:exit\w*|fail\w*|did not|closed|died)",
             COMM_ERROR,
             "the collective layer between ranks or nodes failed",
-            example="https://github.com/vllm-project/vllm-ascend/issues/486: "
-            "RuntimeError: InnerRunOpApi:torch_npu/csrc/framework/OpParamMaker.cpp:281 OPS function error: HcclAllreduce, error code is 6",
+            example="https://github.com/NVIDIA/nccl/issues/795: "
+            "misc/socket.cc:518 NCCL WARN Net : Call to recv from 10.200.84.247<58355> failed : Broken pipe",
         ),
         Phrase(
             r"(?i)\b(?:engine|engine ?core|worker|runner|shard|scheduler|child process|subprocess|backend|server process"

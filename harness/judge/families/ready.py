@@ -187,7 +187,8 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ReadyPattern(
         "llama.cpp server, answering",
         r"done request: (?:GET|POST) \S+ \S+ 2\d\d\b"
-        r'|"function":"log_server_request".*"status":2\d\d,"method":"POST","path":"/(?:completion|v1/|embedding|infill)',
+        r'|"function":"log_server_request".*"status":2\d\d,"method":"POST","path":"/(?:completion|v1/|embedding|infill)'
+        r'|"function":"log_server_request".*"status":2\d\d,"method":"GET","path":"/(?:|index\.html|health|v1/models)"',
         "llama.cpp tools/server/server.cpp log_server_request (JSON request log in 2023-2024 builds, as Ollama's runner)",
         "2023 to 2026",
         example="srv  log_server_r: done request: POST /v1/chat/completions 192.168.1.147 200",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from harness.judge.families import Family, Phrase, Raised
 from harness.outcomes import (
+    COMM_ERROR,
     CONFIG_ERROR,
     ENGINE_FAILED,
     KV_CACHE_INSUFFICIENT,
@@ -291,6 +292,24 @@ LLAMA_CPP = Family(
         ),
         Phrase(r"no usable GPU found", NO_DEVICE, "llama.cpp common/arg.cpp"),
         Phrase(
+            r"ggml_cuda_init: failed to initialize CUDA: ",
+            NO_DEVICE,
+            "ggml/src/ggml-cuda/ggml-cuda.cu ggml_cuda_init: the CUDA backend is off, everything runs on the CPU",
+            example="ggml_cuda_init: failed to initialize CUDA: unknown error",
+        ),
+        Phrase(
+            r"Remote RPC server crashed or returned malformed response",
+            COMM_ERROR,
+            "ggml/src/ggml-rpc/ggml-rpc.cpp: the link to a remote rpc-server broke",
+            example="/opt/llama.cpp/ggml/src/ggml-rpc/ggml-rpc.cpp:615: Remote RPC server crashed or returned malformed response",
+        ),
+        Phrase(
+            r"data is not within the file bounds, model is corrupted or incomplete",
+            MODEL_ACCESS,
+            "llama.cpp src/llama-model-loader.cpp load_all_data",
+            example="llama_model_load: error loading model: tensor 'blk.2.ffn_down.weight' data is not within the file bounds, model is corrupted or incomplete",
+        ),
+        Phrase(
             r'error while handling argument "',
             CONFIG_ERROR,
             "llama.cpp common/arg.cpp common_params_parse (2025 on)",
@@ -359,6 +378,20 @@ LOCALAI = Family(
     ),
 )
 
+RAY = Family(
+    runtime="ray",
+    source="ray-project/ray: python/ray/exceptions.py (RayActorError, ActorDiedError) and the messages of a dead actor",
+    phrases=(
+        Phrase(
+            r"\b(?:RayActorError|ActorDiedError)\b|The actor died (?:unexpectedly|because of an error raised in its creation task)"
+            r"|The actor is dead because its worker process has died",
+            ENGINE_FAILED,
+            "ray/exceptions.py: the actor (a Ray Serve replica, a vLLM worker) is gone; Ray only lists possible causes",
+            example="ray.exceptions.RayActorError: The actor died unexpectedly before finishing this task.",
+        ),
+    ),
+)
+
 ARGPARSE = Family(
     runtime="argparse",
     source="CPython Lib/argparse.py ArgumentParser.error: '<prog>: error: <message>' after the usage",
@@ -373,4 +406,4 @@ ARGPARSE = Family(
     ),
 )
 
-FAMILIES = (VLLM, SGLANG, TGI, OLLAMA, LLAMA_CPP, TEI, XINFERENCE, LOCALAI, ARGPARSE)
+FAMILIES = (VLLM, SGLANG, TGI, OLLAMA, LLAMA_CPP, TEI, XINFERENCE, LOCALAI, RAY, ARGPARSE)

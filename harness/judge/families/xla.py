@@ -4,7 +4,7 @@ and JAX's backend initialisation messages."""
 from __future__ import annotations
 
 from harness.judge.families import Code, Family, Phrase
-from harness.outcomes import COMM_ERROR, NO_DEVICE, OOM
+from harness.outcomes import COMM_ERROR, CONFIG_ERROR, NO_DEVICE, OOM
 
 XLA = Family(
     runtime="xla_jax",
@@ -59,6 +59,16 @@ XLA = Family(
         Phrase(r"Backend '\w+' failed to initialize", NO_DEVICE, "jax/_src/xla_bridge.py _get_backend_uncached"),
         Phrase(r"failed call to cuInit", NO_DEVICE, "xla stream_executor cuda_driver.cc"),
         Phrase(r"No visible GPU devices", NO_DEVICE, "XLA FAILED_PRECONDITION from the GPU client"),
+        Phrase(
+            r"Cannot dlopen some GPU libraries",
+            NO_DEVICE,
+            "tensorflow/core/common_runtime/gpu/gpu_device.cc: a CUDA library is missing, TensorFlow skips the GPU",
+        ),
+        Phrase(
+            r"Jax plugin configuration error",
+            CONFIG_ERROR,
+            "jax/_src/xla_bridge.py discover_pjrt_plugins: the installed CUDA plugin does not match jaxlib",
+        ),
     ),
 )
 

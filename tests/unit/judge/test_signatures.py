@@ -310,7 +310,7 @@ def test_matrix_signatures_add_and_override_builtins() -> None:
     names = [s.name for s in merged.signatures]
     assert names[0] == "xccl_addr_window"
     oom = next(s for s in merged.signatures if s.name == "oom")
-    assert oom.regexes == ("OOMKilled",) and oom.rank == 20
+    assert oom.regexes == ("OOMKilled",) and oom.rank == RANK["oom"]
     assert classify_lines(["[XCCL][init.cpp:1227] host addr_window check failed"], merged)[0] == "xccl_addr_window"
     assert classify_lines(["torch.OutOfMemoryError: CUDA out of memory"], merged)[0] == UNKNOWN
     assert classify_lines(["RuntimeError: CUDA error: out of memory"], merged)[0] == UNKNOWN  # table look-ups too
