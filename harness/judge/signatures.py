@@ -172,7 +172,9 @@ class Match:
     """The enumeration value, documented string or pattern that matched."""
 
 
-Resolver = Callable[["re.Match[str]"], "tuple[str, str] | None"]
+Resolver = Callable[["re.Match[str]"], "tuple[str | None, str] | None"]
+"""A match to (outcome, what matched); the outcome None when the value is a failure known to decide
+nothing (`cudaErrorInvalidValue`); None when the table does not know the value or it means success."""
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,7 @@ def _fixed(outcome: str, what: str) -> Resolver:
 
 
 def _looked_up(family: Family, redefined: frozenset[str]) -> Resolver:
-    def resolve(match: re.Match[str]) -> tuple[str, str] | None:
+    def resolve(match: re.Match[str]) -> tuple[str | None, str] | None:
         groups = match.groupdict()
         if groups.get("number") is not None:
             code = family.code_numbered(groups["number"])
@@ -201,7 +203,7 @@ def _looked_up(family: Family, redefined: frozenset[str]) -> Resolver:
             code = family.code_described(groups["text"])
         else:
             code = family.code_named(match.group(1))
-        if code is None or code.outcome is None or code.outcome in redefined:
+        if code is None or code.outcome in redefined or (code.outcome is None and code.number in (0, "0")):
             return None
         return code.outcome, code.name
 
@@ -391,6 +393,8 @@ class LogClassifier:
         )
         self._general = [(re.compile(p.regex), p.outcome) for p in ruleset.general_phrases]
         self._seen: set[str] = set()
+        self._claimed = False
+        """A table named the current line, even a value that decides nothing: the line is explained."""
         self.line_no = 0
         self.failure: Match | None = None
         self.ready: Match | None = None
@@ -399,11 +403,15 @@ class LogClassifier:
         self.explained: list[Match] | None = [] if explain else None
 
     def _matches(self, text: str) -> Iterator[Match]:
+        self._claimed = False
         for rule in self._rules:
             for found in rule.compiled.finditer(text):
                 resolved = rule.resolve(found)
-                if resolved is not None:
-                    outcome, what = resolved
+                if resolved is None:
+                    continue
+                outcome, what = resolved
+                self._claimed = True
+                if outcome is not None:
                     yield Match(outcome, self._ruleset.rank(outcome), self.line_no, text, rule.family, what)
                     break
 
@@ -426,7 +434,7 @@ class LogClassifier:
                 self.explained.append(match)
             if best is None or match.rank < best.rank:
                 best = match
-        if best is None:
+        if best is None and not self._claimed:
             self._read_general(text)
         if best is not None and (self.failure is None or best.rank < self.failure.rank):
             self.failure = best

@@ -148,7 +148,7 @@ GLOO = Family(
             example="RuntimeError: Gloo connectFullMesh failed with [../third_party/gloo/gloo/transport/tcp/pair.cc:144] no error",
         ),
         Phrase(
-            r"gloo.*(?:Connection (?:reset|closed) by peer|Read error|Read timeout|Socket closed)",
+            r"gloo.*(?:Connection (?:reset|closed) by peer|Read error|Read timeout|Socket closed|\] connect \S+: Connection refused)",
             COMM_ERROR,
             "gloo/transport/tcp/pair.cc GLOO_ERROR_MSG",
             example="RuntimeError: [../third_party/gloo/gloo/transport/tcp/pair.cc:534] Connection closed by peer [127.0.0.1]:29500",

@@ -27,6 +27,12 @@ CUDA_RUNTIME = Family(
     ),
     phrases=(
         Phrase(
+            r"Serialization assertion .*failed\.Version tag does not match|serialized engine .*built with a different version",
+            CONFIG_ERROR,
+            "TensorRT runtime deserializeCudaEngine: the engine file was built by another TensorRT version",
+            example="Error Code 1: Serialization (Serialization assertion stdVersionRead == kSERIALIZATION_VERSION failed.Version tag does not match. Note: Current Version: 228, Serialized Engine Version: 226)",
+        ),
+        Phrase(
             r"Starting GPU coredump generation",
             DEVICE_LOST,
             "CUDA driver: a GPU coredump is written when a kernel raised a device exception (CUDA_ENABLE_COREDUMP_ON_EXCEPTION)",

@@ -51,12 +51,16 @@ ERROR_WORDS = (
     "not found",
     "unrecognized",
     "unknown",
+    "mismatch",
+    "exit",
+    "signal",
 )
 """Words one of which an error line contains, lowercased: a cheap test before ERROR_LINE."""
 
 ERROR_LINE = re.compile(
     r"\b(?:error|exception|fatal|fail(?:ed|ure|s)?|critical|panic|abort(?:ed|ing)?|fault|cannot|can't|could not"
-    r"|couldn't|unable to|refused|denied|invalid|not found|unrecognized|unknown (?:argument|option|value))\b"
+    r"|couldn't|unable to|refused|denied|invalid|not found|unrecognized|unknown (?:argument|option|value)|mismatch"
+    r"|exit(?:ed)? (?:with )?(?:code|status)|exitcode|signal \d+)\b"
     r"|\w(?:error|exception)\b"
 )
 """A line the general vocabulary is read on, lowercased: one that says something failed (not "can yield
@@ -117,7 +121,7 @@ GENERAL = Family(
             r"(?:model|tokenizer|weights|checkpoint|vocab)\w*\b(?! (?:on|to) )"
             r"|(?:invalid|corrupt\w*|malformed|truncated|incomplete) (?:\w+ )?(?:model|tokenizer|vocab|weights?|checkpoint"
             r"|safetensors|gguf)(?: file)?\b|\b(?:model|weights?|checkpoint|file)\w* (?:is |are |was |seems )?(?:corrupt\w*"
-            r"|incomplete|truncated)\b",
+            r"|incomplete|truncated)\b|No such file or directory:? .{0,200}\.(?:safetensors|gguf|bin|pt|pth|ckpt|onnx|model|json)\b",
             MODEL_ACCESS,
             "the model, its files or its hub could not be reached or read",
             example="https://github.com/parallelworks/activate-rag-vllm/blob/f9c153191655f6cdbed4b2d9bfa845fed15e5385/vllm.out: "
@@ -139,16 +143,17 @@ GENERAL = Family(
             r"|at most|divisible|positive|non-negative|set|between|specified|provided|either|equal|in |the same)"
             r"|\b(?:requires?|needs?) \S+ (?:version )?(?:[<>=]=?\s*v?\d|v?[\d.]+ or (?:less|lower|older|greater|higher|newer|later))"
             r"|version mismatch|mismatch(?:ed)? (?:\w+ )?versions?|(?:cannot|can't) be (?:used|combined|set|enabled) (?:with|together|when)"
-            r"|\bconfig(?:uration)? error\b",
+            r"|\bconfig(?:uration)? error\b|version\w*(?: tag)? (?:does not|doesn't|do not) match"
+            r"|\brequires? (?:\S+ ){0,3}(?:sm_?\d+|compute capability)",
             CONFIG_ERROR,
             "settings, arguments or library versions the program refuses",
             example="https://github.com/atreydesai/augmented-mcqa/blob/4576ad913faf7506241562372dd7a5ab8de25449/logs/slurm/local_model_smoke/local_model_smoke_20260220_063442/Nanbeige_Nanbeige4_1-3B_6286314.err: "
             "ImportError: Numba needs NumPy 2.2 or less. Got NumPy 2.4.",
         ),
         Phrase(
-            r"(?i)\b(?:[NRH]CCL\w*|oneCCL|gloo|MPI|UCX)\b.{0,80}(?:error|fail\w*|time ?out|timed out|abort\w*)"
+            r"(?i)\b(?:[NRH]CCL\w*|oneCCL|gloo|MPI|UCX)\b.{0,80}(?:error|fail\w*|time ?out|timed out|abort\w*|refused)"
             r"|\b(?:collective|all_?reduce|all_?gather|reduce_?scatter|broadcast|barrier|all_?to_?all)\b.{0,60}"
-            r"(?:fail\w*|timed out|time ?out|error)|connection (?:reset|closed) by (?:remote )?peer|socket times? out"
+            r"(?:fail\w*|timed out|time ?out|error|refused|reset|closed)|connection (?:reset|closed) by (?:remote )?peer|socket times? out"
             r"|\brendezvous\b.{0,60}(?:fail\w*|timed out|timeout|error|closed)|remote (?:rank|process|peer)\b.{0,60}"
             r"(?:exit\w*|fail\w*|did not|closed|died)",
             COMM_ERROR,
@@ -160,7 +165,7 @@ GENERAL = Family(
             r"(?i)\b(?:engine|engine ?core|worker|runner|shard|scheduler|child process|subprocess|backend|server process"
             r"|rank \d+|executor)\b.{0,40}\b(?:failed to (?:start|initiali[sz]e|load)|died|is dead|terminated|exited|crashed"
             r"|was killed|not alive|hit an exception)|\bexit(?:ed)? (?:with )?(?:status|code)[: ]+(?:-?[1-9]\d*|0x[0-9a-f]+)"
-            r"|\bexitcode\s*:\s*-?[1-9]|non-zero exit (?:status|code)",
+            r"|\bexitcode\s*:\s*-?[1-9]|non-zero exit (?:status|code)|\bexited with code null\b",
             ENGINE_FAILED,
             "a launcher or engine reports that the process under it died",
             example="https://github.com/BlazeFiresong18/Doraeon/blob/f7af8e196cd4968db6668bc4399cdf6da2a80e2a/ollama_serve.log: "

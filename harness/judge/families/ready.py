@@ -157,6 +157,13 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example='I0723 14:09:35.070413 1 http_server.cc:4692] "Started HTTPService at 0.0.0.0:8000"',
     ),
     ReadyPattern(
+        "OpenVINO Model Server",
+        r"Started REST server at \S+|REST server listening on port \d+",
+        "openvinotoolkit/model_server src/httpservermodule.cpp, http_server.cpp (started after the models are loaded)",
+        "2021 to 2026",
+        example="[2024-09-20 16:37:31.757][60][serving][info][httpservermodule.cpp:48] Started REST server at 0.0.0.0:8000",
+    ),
+    ReadyPattern(
         "TensorRT-LLM trtllm-serve (gRPC)",
         r"TensorRT-LLM gRPC server started on \S+",
         "TensorRT-LLM tensorrt_llm/serve grpc server",
@@ -164,11 +171,19 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "any uvicorn app, answering",
-        r'INFO:\s+\S+ - "(?:GET|POST|PUT) /\S* HTTP/[\d.]+" 2\d\d\b',
-        "uvicorn access log: a request answered 2xx means the app is up (SGLang's own warm-up requests excepted)",
+        r'\S+:\d+ - "(?:GET|POST|PUT) /\S* HTTP/[\d.]+" 2\d\d\b',
+        'uvicorn access log (`%s - "%s %s HTTP/%s" %d`, also through a logging formatter): a request answered'
+        " 2xx means the app is up (SGLang's own warm-up requests excepted)",
         "all",
         not_after=SGLANG_MARKER,
         example='(APIServer pid=1) INFO:     172.18.0.1:49114 - "POST /v1/chat/completions HTTP/1.1" 200 OK',
+    ),
+    ReadyPattern(
+        "any OpenAI-compatible server, answering",
+        r'\S+:\d+ - "POST /v1/\S+ HTTP/[\d.]+" 2\d\d\b',
+        "uvicorn access log of an OpenAI-style request answered 2xx: a client's, never a server's own warm-up",
+        "all",
+        example='INFO:     127.0.0.1:49272 - "POST /v1/audio/speech HTTP/1.1" 200 OK',
     ),
     ReadyPattern(
         "vLLM, serving",
@@ -186,7 +201,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "llama.cpp server, answering",
-        r"done request: (?:GET|POST) \S+ \S+ 2\d\d\b"
+        r"(?:done request|log_server_r: request): (?:GET|POST) \S+ \S+ 2\d\d\b"
         r'|"function":"log_server_request".*"status":2\d\d,"method":"POST","path":"/(?:completion|v1/|embedding|infill)'
         r'|"function":"log_server_request".*"status":2\d\d,"method":"GET","path":"/(?:|index\.html|health|v1/models)"',
         "llama.cpp tools/server/server.cpp log_server_request (JSON request log in 2023-2024 builds, as Ollama's runner)",
@@ -195,7 +210,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "SGLang, serving",
-        r"Decode batch\. #running-req: \d+",
+        r"Decode batch[.,] #running-req: \d+",
         "SGLang scheduler log_decode_stats: printed every decode_log_interval steps (40), past the warm-up request",
         "2024 to 2026",
         example="[2025-01-01 12:00:09 TP0] Decode batch. #running-req: 1, #token: 1054, token usage: 0.01, gen throughput (token/s): 95.12, #queue-req: 0",

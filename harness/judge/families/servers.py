@@ -347,6 +347,12 @@ XINFERENCE = Family(
     source="xorbitsai/inference: xinference/core/worker.py, xinference/api/restful_api.py",
     phrases=(
         Phrase(
+            r"xoscar\.errors\.ServerClosed|Remote server unixsocket://\S+ closed",
+            ENGINE_FAILED,
+            "xoscar (Xinference's actor pool): the model's worker process is gone",
+            example="xoscar.errors.ServerClosed: Remote server unixsocket:///9961472 closed: 0 bytes read on a total of 11 expected bytes",
+        ),
+        Phrase(
             r"xinference\.core\.worker .*Failed to load model",
             ENGINE_FAILED,
             "Xinference core/worker.py launch_builtin_model (the model's engine died; its cause is printed by it)",
@@ -378,6 +384,46 @@ LOCALAI = Family(
     ),
 )
 
+LMDEPLOY = Family(
+    runtime="lmdeploy",
+    source="InternLM/lmdeploy: lmdeploy/pytorch/engine/engine.py",
+    phrases=(
+        Phrase(
+            r"Engine main loop stopped",
+            ENGINE_FAILED,
+            "lmdeploy pytorch engine: the engine's loop ended on an exception",
+            example="2024-03-14 09:10:17,407 - lmdeploy - ERROR - Engine main loop stopped.",
+        ),
+    ),
+)
+
+BENTOML = Family(
+    runtime="bentoml",
+    source="bentoml/BentoML: _internal/runner (runner instantiation in the runner process)",
+    phrases=(
+        Phrase(
+            r"An exception occurred while instantiating runner",
+            ENGINE_FAILED,
+            "BentoML runner process: the model runner did not start",
+            example="2023-07-04T17:56:23+0800 [ERROR] [runner:pt-glm6b2p:1] An exception occurred while instantiating runner 'pt-glm6b2p', see details below:",
+        ),
+    ),
+)
+
+ONNXRUNTIME = Family(
+    runtime="onnxruntime",
+    source="microsoft/onnxruntime: python/onnxruntime_pybind_state.cc CreateExecutionProviderInstance, onnxruntime_inference_collection.py",
+    phrases=(
+        Phrase(
+            r"Failed to create (?:CUDA|ROCM|TensorRT|MIGraphX|OpenVINO|DML)ExecutionProvider"
+            r"|'(?:CUDA|ROCM|TensorRT)ExecutionProvider' is not in available provider names",
+            NO_DEVICE,
+            "ONNX Runtime: the GPU execution provider could not be created, sessions run on the CPU",
+            example="[W:onnxruntime:Default, onnxruntime_pybind_state.cc:861 CreateExecutionProviderInstance] Failed to create CUDAExecutionProvider.",
+        ),
+    ),
+)
+
 RAY = Family(
     runtime="ray",
     source="ray-project/ray: python/ray/exceptions.py (RayActorError, ActorDiedError) and the messages of a dead actor",
@@ -406,4 +452,18 @@ ARGPARSE = Family(
     ),
 )
 
-FAMILIES = (VLLM, SGLANG, TGI, OLLAMA, LLAMA_CPP, TEI, XINFERENCE, LOCALAI, RAY, ARGPARSE)
+FAMILIES = (
+    VLLM,
+    SGLANG,
+    TGI,
+    OLLAMA,
+    LLAMA_CPP,
+    TEI,
+    XINFERENCE,
+    LOCALAI,
+    LMDEPLOY,
+    BENTOML,
+    ONNXRUNTIME,
+    RAY,
+    ARGPARSE,
+)
