@@ -157,6 +157,8 @@ class Judge:
         if self.settle_end is None and self._signalled():
             self.first_sign = now
             self.settle_end = now + self.rules.settle
+        elif self.settle_end is not None and not self._signalled():
+            self.first_sign = self.settle_end = None
 
     def failure(self) -> Match | None:
         """The failure that decides the verdict: a table's; when the cell crashed before any ready line with

@@ -34,8 +34,8 @@ from harness.judge.families import (
     vulkan,
     xla,
 )
-from harness.judge.families.general import ERROR_LINE, ERROR_WORDS, GENERAL, GENERAL_FAMILY
-from harness.judge.families.ready import BUILTIN_READY, ReadyPattern
+from harness.judge.families.general import ERROR_LINE, ERROR_WORDS, GENERAL, GENERAL_FAMILY, WARNING_LINE
+from harness.judge.families.ready import BUILTIN_READY, READY_VOIDS, ReadyPattern
 from harness.outcomes import CAUSES, CRASHED, ERROR, NOT_RUN, RANK, READY, TIMEOUT, UNKNOWN, WRAPPERS
 
 __all__ = ["CRASHED", "ERROR", "NOT_RUN", "READY", "TIMEOUT", "UNKNOWN", "ReadyPattern"]
@@ -134,9 +134,11 @@ class Ruleset:
             ]
         )
         signatures = [[s.name, s.rank, list(s.regexes)] for s in self.signatures]
-        general = [[p.regex, p.outcome] for p in self.general_phrases] + [
-            [r.frame, r.exceptions, r.outcome] for r in self.general.raised
-        ]
+        general = (
+            [[p.regex, p.outcome] for p in self.general_phrases]
+            + [[r.frame, r.exceptions, r.outcome] for r in self.general.raised]
+            + [[v.pattern] for v in READY_VOIDS]
+        )
         return [signatures, sorted(self.redefined), hashlib.sha256(tables.encode()).hexdigest(), general]
 
 
@@ -350,7 +352,11 @@ _ERROR_WORDS = re.compile(trie_regex(ERROR_WORDS))
 def is_error_line(text: str) -> bool:
     """Whether a line says something failed; the general vocabulary reads only these."""
     lowered = text.lower()
-    return _ERROR_WORDS.search(lowered) is not None and ERROR_LINE.search(lowered) is not None
+    return (
+        _ERROR_WORDS.search(lowered) is not None
+        and ERROR_LINE.search(lowered) is not None
+        and WARNING_LINE.search(text) is None
+    )
 
 
 class _Prefilter:
@@ -395,6 +401,9 @@ class LogClassifier:
         self._seen: set[str] = set()
         self._claimed = False
         """A table named the current line, even a value that decides nothing: the line is explained."""
+        self._voids = [re.compile(v.pattern) for v in READY_VOIDS]
+        self.voided: Match | None = None
+        """The line after which the server said it did not come up after all."""
         self.line_no = 0
         self.failure: Match | None = None
         self.ready: Match | None = None
@@ -420,6 +429,11 @@ class LogClassifier:
         self.line_no += 1
         if "\x1b" in line:
             line = ANSI_ESCAPE.sub("", line)
+        if self.ready is not None and any(void.search(line) for void in self._voids):
+            self.voided = Match(READY, -1, self.line_no, line.rstrip("\r\n"), "ready", "voids the ready line")
+            if self.explained is not None:
+                self.explained.append(self.voided)
+            self.ready = None
         raised = self._raised(line.rstrip("\r\n"))
         if raised is None and not self._prefilter.may_match(line):
             self._read_general(line.rstrip("\r\n"))
@@ -439,7 +453,8 @@ class LogClassifier:
         if best is not None and (self.failure is None or best.rank < self.failure.rank):
             self.failure = best
             return best
-        if best is None and self.ready is None and any(self._ready_line(r, text) for r in self._ready):
+        voided = self.voided is not None
+        if best is None and self.ready is None and not voided and any(self._ready_line(r, text) for r in self._ready):
             self.ready = Match(READY, -1, self.line_no, text, "ready", "ready line")
             if self.explained is not None:
                 self.explained.append(self.ready)
@@ -449,7 +464,9 @@ class LogClassifier:
     def _read_general(self, text: str) -> None:
         """The general vocabulary on a line no table matched, while no ready line and no table's cause
         was seen."""
-        if self.ready is not None or (self.failure is not None and self.failure.name not in WRAPPERS):
+        if self.ready is not None or self.voided is not None:
+            return
+        if self.failure is not None and self.failure.name not in WRAPPERS:
             return
         raised = self._general_frame.feed(self.line_no, text)
         if raised is not None:

@@ -5,7 +5,7 @@ task-error reasons, and HCCL, the collective library (`HcclResult`, and its `EI`
 from __future__ import annotations
 
 from harness.judge.families import Code, Family, Phrase
-from harness.outcomes import COMM_ERROR, CONFIG_ERROR, DEVICE_LOST, NO_DEVICE, OOM
+from harness.outcomes import COMM_ERROR, CONFIG_ERROR, DEVICE_LOST, NO_DEVICE, OOM, PORT_IN_USE
 
 _RT_CODES: tuple[tuple[str, int, str, str | None], ...] = (
     ("ACL_ERROR_RT_PARAM_INVALID", 107000, "param invalid", None),
@@ -164,6 +164,12 @@ HCCL = Family(
         Code("HCCL_E_OOM", OOM, string="out of memory", number=24),
     ),
     phrases=(
+        Phrase(
+            r"Communication_Error_Bind_IP_Port",
+            PORT_IN_USE,
+            "HCCL error EJ0003: the IP and port it binds are taken",
+            example="Communication_Error_Bind_IP_Port(EJ0003): Failed to bind the IP port. Reason: The IP address and port have been bound already.",
+        ),
         Phrase(
             r"\(EI\d{4}\)|\bEI\d{4}: ",
             COMM_ERROR,

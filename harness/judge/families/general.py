@@ -51,6 +51,7 @@ ERROR_WORDS = (
     "not found",
     "unrecognized",
     "unknown",
+    "in use",
     "mismatch",
     "exit",
     "signal",
@@ -59,12 +60,16 @@ ERROR_WORDS = (
 
 ERROR_LINE = re.compile(
     r"\b(?:error|exception|fatal|fail(?:ed|ure|s)?|critical|panic|abort(?:ed|ing)?|fault|cannot|can't|could not"
-    r"|couldn't|unable to|refused|denied|invalid|not found|unrecognized|unknown (?:argument|option|value)|mismatch"
+    r"|couldn't|unable to|refused|denied|invalid|not found|unrecognized|unknown (?:argument|option|value)|mismatch|in use"
     r"|exit(?:ed)? (?:with )?(?:code|status)|exitcode|signal \d+)\b"
     r"|\w(?:error|exception)\b"
 )
 """A line the general vocabulary is read on, lowercased: one that says something failed (not "can yield
 errors")."""
+
+WARNING_LINE = re.compile(r"(?<!NCCL )\bWARN(?:ING)?\b|\blevel=warn(?:ing)?\b|\[W:", re.IGNORECASE)
+"""A line its program logged as a warning: it went on, so the general vocabulary does not read it (NCCL's
+WARN is how NCCL reports its errors)."""
 
 NOT_KV = r"^(?!.*(?i:kv[ _-]?cache|memory slot))"
 
@@ -121,7 +126,8 @@ GENERAL = Family(
             r"(?:model|tokenizer|weights|checkpoint|vocab)\w*\b(?! (?:on|to) )"
             r"|(?:invalid|corrupt\w*|malformed|truncated|incomplete) (?:\w+ )?(?:model|tokenizer|vocab|weights?|checkpoint"
             r"|safetensors|gguf)(?: file)?\b|\b(?:model|weights?|checkpoint|file)\w* (?:is |are |was |seems )?(?:corrupt\w*"
-            r"|incomplete|truncated)\b|No such file or directory:? .{0,200}\.(?:safetensors|gguf|bin|pt|pth|ckpt|onnx|model|json)\b",
+            r"|incomplete|truncated)\b|No such file or directory:? .{0,200}\.(?:safetensors|gguf|bin|pt|pth|ckpt|onnx|model|json)\b"
+            r"|\bno (?:\w+ )?(?:config|model|weights?|checkpoint) files? (?:was |were )?found\b",
             MODEL_ACCESS,
             "the model, its files or its hub could not be reached or read",
             example="https://github.com/parallelworks/activate-rag-vllm/blob/f9c153191655f6cdbed4b2d9bfa845fed15e5385/vllm.out: "
@@ -129,22 +135,24 @@ GENERAL = Family(
         ),
         Phrase(
             r"(?i)address already in use|\bEADDRINUSE\b|\bports? (?:\S+ ){0,4}(?:is|are) (?:already )?(?:in use|taken|occupied)"
-            r"|only one usage of each socket address",
+            r"|only one usage of each socket address|\b(?:port|address)\w* (?:\w+ ){0,4}(?:bound already|already bound)"
+            r"|\bport\S* .{0,40}\bused by (?:a|another) process",
             PORT_IN_USE,
             "the listening port is taken",
             example="https://github.com/AUTOMATIC1111/stable-diffusion-webui/issues/8941: "
             "OSError: All ports from 7860 to 7959 are in use. Please close a port.",
         ),
         Phrase(
-            r"(?i)\binvalid (?:argument|value|choice|option|configuration|config|parameter|literal|dtype|setting)s?\b"
+            r"(?i)\binvalid (?:value|choice|option|configuration|config|parameter|literal|dtype|setting)s?\b"
             r"|\bunrecognized (?:arguments?|options?|parameters?)|\bunknown (?:argument|option|value|parameter|flag)s?\b"
             r"|error while handling argument|\berror: argument\b|\b(?:is|are) not supported\b|\bnot supported (?:on|by|for|with|in|yet)\b"
             r"|\bunsupported\b|\bincompatible\b|\bmust (?:be|have|not be) (?:a |an |one of|greater|less|smaller|larger|at least"
-            r"|at most|divisible|positive|non-negative|set|between|specified|provided|either|equal|in |the same)"
+            r"|at most|(?:evenly )?divisible|set|between|specified|provided|either|equal|in |the same)"
             r"|\b(?:requires?|needs?) \S+ (?:version )?(?:[<>=]=?\s*v?\d|v?[\d.]+ or (?:less|lower|older|greater|higher|newer|later))"
             r"|version mismatch|mismatch(?:ed)? (?:\w+ )?versions?|(?:cannot|can't) be (?:used|combined|set|enabled) (?:with|together|when)"
             r"|\bconfig(?:uration)? error\b|version\w*(?: tag)? (?:does not|doesn't|do not) match"
-            r"|\brequires? (?:\S+ ){0,3}(?:sm_?\d+|compute capability)",
+            r"|\brequires? (?:\S+ ){0,3}(?:sm_?\d+|compute capability)|\b(?:does not|doesn't) support\b"
+            r"|lib(?:cudart|cublas\w*|cudnn\w*|nvrtc|nccl|cufft|curand|cusparse|cusolver|nvJitLink)\S*\.so(?:\.\d+)*: cannot open",
             CONFIG_ERROR,
             "settings, arguments or library versions the program refuses",
             example="https://github.com/atreydesai/augmented-mcqa/blob/4576ad913faf7506241562372dd7a5ab8de25449/logs/slurm/local_model_smoke/local_model_smoke_20260220_063442/Nanbeige_Nanbeige4_1-3B_6286314.err: "
@@ -164,8 +172,9 @@ GENERAL = Family(
         Phrase(
             r"(?i)\b(?:engine|engine ?core|worker|runner|shard|scheduler|child process|subprocess|backend|server process"
             r"|rank \d+|executor)\b.{0,40}\b(?:failed to (?:start|initiali[sz]e|load)|died|is dead|terminated|exited|crashed"
-            r"|was killed|not alive|hit an exception)|\bexit(?:ed)? (?:with )?(?:status|code)[: ]+(?:-?[1-9]\d*|0x[0-9a-f]+)"
-            r"|\bexitcode\s*:\s*-?[1-9]|non-zero exit (?:status|code)|\bexited with code null\b",
+            r"|was killed|not alive|hit an exception)|\b(?:process|server|runner|worker|engine|child)\b.{0,40}"
+            r"\bexit(?:ed)? (?:with )?(?:status|code)[: ]+(?:-?[1-9]\d*|0x[0-9a-f]+|null)"
+            r"|(?:terminated|exited|died) unexpectedly|\bexitcode\s*:\s*-?[1-9]",
             ENGINE_FAILED,
             "a launcher or engine reports that the process under it died",
             example="https://github.com/BlazeFiresong18/Doraeon/blob/f7af8e196cd4968db6668bc4399cdf6da2a80e2a/ollama_serve.log: "

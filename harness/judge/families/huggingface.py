@@ -196,10 +196,25 @@ HUB = Family(
     ),
 )
 
+HUB_LOCATE = Phrase(
+    r"An error happened while trying to locate the files? on the Hub and we cannot find the requested files? in the"
+    r" local cache",
+    MODEL_ACCESS,
+    "huggingface_hub file_download.py: offline or unreachable Hub and nothing cached (LocalEntryNotFoundError)",
+    example="An error happened while trying to locate the file on the Hub and we cannot find the requested files in the local cache.",
+)
+
 TRANSFORMERS = Family(
     runtime="transformers",
     source="transformers 4.57.1 (PyPI wheel) and transformers 5.24.0 (PyPI wheel), files transformers/utils/hub.py (cached_files), configuration_utils.py, modeling_utils.py, tokenization_utils_base.py, models/auto/configuration_auto.py; older wording from huggingface/transformers src/transformers/utils/hub.py at commit d8cb2e01f4fa36ac328283192a86b7259e567954 (~4.2x)",
     phrases=(
+        Phrase(
+            r"Your setup doesn't support bf16/(?:gpu|cpu)",
+            CONFIG_ERROR,
+            "transformers training_args.py __post_init__: bf16 asked on a GPU or torch without it",
+            example="ValueError: Your setup doesn't support bf16/gpu. You need torch>=1.10, using Ampere GPU with cuda>=11.0",
+        ),
+        HUB_LOCATE,
         Phrase(
             r"does not recognize this architecture|Unrecognized model in \S+\. Should have a `model_type`",
             CONFIG_ERROR,
@@ -217,9 +232,11 @@ TRANSFORMERS = Family(
             "transformers utils/hub.py (network down or HF_HUB_OFFLINE with an empty cache)",
         ),
         Phrase(
-            r"does not appear to have (?:a fil|files)",
+            r"does not appear to have (?:a fil|files)(?!e named (?:generation_config|preprocessor_config|processor_config"
+            r"|chat_template|special_tokens_map|added_tokens)\b)",
             MODEL_ACCESS,
-            "transformers modeling_utils / configuration_utils (4.x)",
+            "transformers modeling_utils / configuration_utils (4.x); optional files (the generation config, the"
+            " processor's) missing is only a warning",
             example="OSError: /llm/models/Qwen3-14B does not appear to have a file named config.json.",
         ),
         Phrase(r"Error no file named \S+ found in directory", MODEL_ACCESS, "transformers modeling_utils"),

@@ -164,6 +164,20 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="[2024-09-20 16:37:31.757][60][serving][info][httpservermodule.cpp:48] Started REST server at 0.0.0.0:8000",
     ),
     ReadyPattern(
+        "GPUStack server",
+        r"gpustack\.server\.server - INFO - Serving on \S+",
+        "gpustack/gpustack server/server.py: the API is served once migrations and controllers are up",
+        "0.4 to 2026",
+        example="2025-10-12 00:52:57.618333+08:00 - gpustack.server.server - INFO - Serving on 172.29.70.231:2446.",
+    ),
+    ReadyPattern(
+        "Ray Serve",
+        r"Application '[^']+' is ready at https?://\S+",
+        "ray-project/ray serve/_private/api.py: every deployment of the application has its replicas running",
+        "2.7 to 2026",
+        example="INFO 2025-08-29 18:02:42,869 serve 519120 -- Application 'default' is ready at http://127.0.0.1:8000/.",
+    ),
+    ReadyPattern(
         "TensorRT-LLM trtllm-serve (gRPC)",
         r"TensorRT-LLM gRPC server started on \S+",
         "TensorRT-LLM tensorrt_llm/serve grpc server",
@@ -216,6 +230,12 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="[2025-01-01 12:00:09 TP0] Decode batch. #running-req: 1, #token: 1054, token usage: 0.01, gen throughput (token/s): 95.12, #queue-req: 0",
     ),
     ReadyPattern(
+        "text-embeddings-inference, serving",
+        r"text_embeddings_router::http::server: router/src/http/server\.rs:\d+: Success\s*$",
+        "text-embeddings-inference router: one line per request answered",
+        "v1 to v1.9",
+    ),
+    ReadyPattern(
         "TGI, serving",
         r"text_generation_router(?:::server)?: router/src/(?:main|server)\.rs:\d+: Success\s*$",
         "text-generation-inference router: one line per request answered",
@@ -241,5 +261,27 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         "hypercorn/asyncio/run.py",
         "0.11 to 0.18",
         example="Running on http://0.0.0.0:8000 (CTRL + C to quit)",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ReadyVoid:
+    """A line after which an earlier ready line no longer counts: the server says it did not come up,
+    without naming why (that is left to the failure rules, or to the crash)."""
+
+    server: str
+    pattern: str
+    source: str
+    example: str = ""
+
+
+READY_VOIDS: tuple[ReadyVoid, ...] = (
+    ReadyVoid(
+        "SGLang",
+        r"Initialization failed\. warmup error",
+        "sgl-project/sglang entrypoints/http_server.py _wait_and_warmup: uvicorn is up, the server's own first"
+        " request failed, and it kills itself",
+        example="[2025-10-22 10:29:28] Initialization failed. warmup error: Traceback (most recent call last):",
     ),
 )

@@ -69,6 +69,12 @@ VLLM = Family(
             r"Invalid repository ID or local directory specified", MODEL_ACCESS, "vLLM transformers_utils/config.py"
         ),
         Phrase(
+            r"No supported config format found in",
+            MODEL_ACCESS,
+            "vLLM transformers_utils/config.py get_config (0.6-0.8): neither config.json nor params.json could be read",
+            example="ValueError: No supported config format found in mistralai/Mistral-7B-v0.1",
+        ),
+        Phrase(
             r"Could not detect config format for no config file found",
             MODEL_ACCESS,
             "vLLM transformers_utils/config.py get_config",
@@ -168,6 +174,14 @@ VLLM = Family(
             example='File "/opt/venv/vllm/worker/worker.py", line 189, in _check_if_gpu_supports_dtype',
         ),
         Raised(
+            r"/(?:vllm|tpu_inference)/(?:[\w/]+/)?worker/\w+\.py:determine_(?:available_memory|num_available_blocks)$",
+            KV_CACHE_INSUFFICIENT,
+            "vLLM workers (GPU, TPU, XPU...) profile memory for the KV cache here: the ValueError they raise means"
+            " the cache has no room (an assertion there is a profiling bug, not a verdict)",
+            exceptions="ValueError",
+            example='File "/mnt/disks/tpu-inference/tpu_inference/worker/tpu_worker.py", line 387, in determine_available_memory',
+        ),
+        Raised(
             r"/vllm/(?:v1/core/kv_cache_utils\.py:_?check_enough_kv_cache_memory|worker/worker\.py:raise_if_cache_size_invalid)$",
             KV_CACHE_INSUFFICIENT,
             "vLLM v1/core/kv_cache_utils.py and the v0 worker: the KV cache does not fit",
@@ -188,6 +202,12 @@ SGLANG = Family(
             "SGLang model_runner profile_max_num_token (a negative KV budget)",
         ),
         Phrase(r"leave no GPU memory for the KV cache", KV_CACHE_INSUFFICIENT, "SGLang model_runner (2026)"),
+        Phrase(
+            r"port_base at \d+ is not available in \d+ seconds|Port is already in use\. dist_init_port=",
+            PORT_IN_USE,
+            "SGLang server_args.py / utils port checks: the ports it derives from --port are taken",
+            example="[2026-01-06 22:18:57] Port is already in use. dist_init_port=21233 port_base=21234 detokenizer_port=21235",
+        ),
     ),
     raised=(
         Raised(
@@ -243,6 +263,12 @@ OLLAMA = Family(
         Phrase(r"llama runner process (?:has terminated|no longer running)", ENGINE_FAILED, "Ollama llm/server.go"),
         Phrase(r"pull model manifest: (?:file does not exist|.*not found)", MODEL_ACCESS, "Ollama server/images.go"),
         Phrase(r'msg="no compatible GPUs were discovered"', NO_DEVICE, "Ollama discover/gpu.go"),
+        Phrase(
+            r'msg="error looking up nvidia GPU memory"',
+            NO_DEVICE,
+            "Ollama gpu/gpu.go (0.1.3x): the CUDA driver gave no context, the runner starts from a CPU build",
+            example='level=INFO source=gpu.go:197 msg="error looking up nvidia GPU memory" error="nvcuda failed to get primary device context 800"',
+        ),
         Phrase(
             r'msg="no GPU detected"',
             NO_DEVICE,
@@ -424,12 +450,25 @@ ONNXRUNTIME = Family(
     ),
 )
 
+TRITON_SERVER = Family(
+    runtime="triton_server",
+    source="triton-inference-server/server src/main.cc: the server exits when a model it was told to load did not load",
+    phrases=(
+        Phrase(
+            r"error: creating server: .*failed to load all models",
+            ENGINE_FAILED,
+            "tritonserver main.cc (--exit-on-error, the default): a backend failed to load its model",
+            example="error: creating server: Internal - failed to load all models",
+        ),
+    ),
+)
+
 RAY = Family(
     runtime="ray",
     source="ray-project/ray: python/ray/exceptions.py (RayActorError, ActorDiedError) and the messages of a dead actor",
     phrases=(
         Phrase(
-            r"\b(?:RayActorError|ActorDiedError)\b|The actor died (?:unexpectedly|because of an error raised in its creation task)"
+            r"\b(?:RayActorError|ActorDiedError|RayTaskError)\b|The actor died (?:unexpectedly|because of an error raised in its creation task)"
             r"|The actor is dead because its worker process has died",
             ENGINE_FAILED,
             "ray/exceptions.py: the actor (a Ray Serve replica, a vLLM worker) is gone; Ray only lists possible causes",
@@ -464,6 +503,7 @@ FAMILIES = (
     LMDEPLOY,
     BENTOML,
     ONNXRUNTIME,
+    TRITON_SERVER,
     RAY,
     ARGPARSE,
 )

@@ -99,6 +99,12 @@ NVIDIA_DRIVER = Family(
     source="NVIDIA kernel driver (NVRM) messages; the Xid catalogue of NVIDIA's Xid documentation",
     phrases=(
         Phrase(
+            r"The NVIDIA Driver was not detected\.\s+GPU functionality will not be available",
+            NO_DEVICE,
+            "the entrypoint banner of NVIDIA's NGC containers (PyTorch, Triton, TensorRT-LLM, NeMo) started without a GPU",
+            example="WARNING: The NVIDIA Driver was not detected.  GPU functionality will not be available.",
+        ),
+        Phrase(
             r"could not select device driver \S* with capabilities: \[\[gpu\]\]|unknown or invalid runtime name: nvidia",
             NO_DEVICE,
             "Docker engine without the NVIDIA container toolkit (daemon/devices.go)",

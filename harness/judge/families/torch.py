@@ -55,6 +55,12 @@ TORCH = Family(
             example="RuntimeError: No CUDA GPUs are available",
         ),
         Phrase(r"Found no NVIDIA driver on your system", NO_DEVICE, "torch/cuda/__init__.py _lazy_init"),
+        Phrase(
+            r"Cannot access accelerator device when none is available",
+            NO_DEVICE,
+            "torch/csrc (2.5 on) pin_memory and accelerator hooks on a build or host without a GPU",
+            example="RuntimeError: Cannot access accelerator device when none is available.",
+        ),
         Phrase(r"The NVIDIA driver on your system is too old", NO_DEVICE, "torch/cuda/__init__.py _check_driver"),
         Phrase(
             r"CUDA driver initialization failed, you might not have a CUDA gpu", NO_DEVICE, "c10/cuda/CUDAFunctions.cpp"

@@ -147,3 +147,12 @@ def test_an_exit_code_that_means_ready_is_not_overruled_by_the_general_vocabular
     rules = replace(RULES, ready_exit_code=0, ready_patterns=())
     judge = judge_of([(1.0, GENERAL_OOM), (2.0, "exit")], rules=rules, exit_code=0)
     assert judge.verdict(2.0).outcome == READY
+
+
+def test_a_voided_ready_line_reopens_the_cell_and_its_exit_is_a_crash() -> None:
+    judge = judge_of([(1.0, READY_LINE), (2.0, "Initialization failed. warmup error: Traceback (most recent call last):")])
+    assert not judge.done and judge.wake_at() == RULES.timeout
+    judge.tick(10.0)
+    assert not judge.done
+    judge.exit(1, 11.0)
+    assert judge.verdict(11.0).outcome == CRASHED

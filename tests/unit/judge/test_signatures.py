@@ -412,3 +412,23 @@ def test_explain_says_when_the_general_vocabulary_named_the_cause_under_a_wrappe
     assert [m.family for m in verdict.matches] == ["general", "vllm"]
     alone = judge_lines(["fatal: not enough memory; allocation failed"], explain=True)
     assert alone.outcome == "oom" and alone.why.startswith("no table named a failure")
+
+
+def test_a_server_that_says_it_did_not_come_up_voids_its_ready_line() -> None:
+    from harness.judge.signatures import judge_lines
+
+    log = [
+        "[2025-10-22 10:27:27] INFO:     Application startup complete.",
+        "[2025-10-22 10:29:28] Initialization failed. warmup error: Traceback (most recent call last):",
+        "AssertionError: res=<Response [403]>, res.text='403 Forbidden'",
+    ]
+    verdict = judge_lines(log, explain=True)
+    assert verdict.outcome == UNKNOWN
+    assert [m.rule for m in verdict.matches] == ["ready line", "voids the ready line"]
+
+
+def test_the_general_vocabulary_does_not_read_lines_logged_as_warnings() -> None:
+    warned = "2025-08-14T02:01:00Z WARN download_artifacts: Download failed: request error: HTTP status client error (404)"
+    assert classify_lines([warned])[0] == UNKNOWN
+    nccl = "misc/socket.cc:518 NCCL WARN Net : Call to recv from 10.0.0.2<58355> failed : Broken pipe"
+    assert classify_lines([nccl])[0] == "comm_error"
