@@ -150,7 +150,8 @@ def test_an_exit_code_that_means_ready_is_not_overruled_by_the_general_vocabular
 
 
 def test_a_voided_ready_line_reopens_the_cell_and_its_exit_is_a_crash() -> None:
-    judge = judge_of([(1.0, READY_LINE), (2.0, "Initialization failed. warmup error: Traceback (most recent call last):")])
+    warmup_failed = "Initialization failed. warmup error: Traceback (most recent call last):"
+    judge = judge_of([(1.0, READY_LINE), (2.0, warmup_failed)])
     assert not judge.done and judge.wake_at() == RULES.timeout
     judge.tick(10.0)
     assert not judge.done

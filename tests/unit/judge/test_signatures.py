@@ -428,7 +428,7 @@ def test_a_server_that_says_it_did_not_come_up_voids_its_ready_line() -> None:
 
 
 def test_the_general_vocabulary_does_not_read_lines_logged_as_warnings() -> None:
-    warned = "2025-08-14T02:01:00Z WARN download_artifacts: Download failed: request error: HTTP status client error (404)"
+    warned = "2025-08-14T02:01:00Z WARN download_artifacts: Download failed: request error: HTTP status 404"
     assert classify_lines([warned])[0] == UNKNOWN
     nccl = "misc/socket.cc:518 NCCL WARN Net : Call to recv from 10.0.0.2<58355> failed : Broken pipe"
     assert classify_lines([nccl])[0] == "comm_error"
