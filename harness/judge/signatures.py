@@ -429,19 +429,17 @@ class LogClassifier:
         self.line_no += 1
         if "\x1b" in line:
             line = ANSI_ESCAPE.sub("", line)
-        if self.ready is not None and any(void.search(line) for void in self._voids):
-            self.voided = Match(READY, -1, self.line_no, line.rstrip("\r\n"), "ready", "voids the ready line")
-            if self.explained is not None:
-                self.explained.append(self.voided)
-            self.ready = None
-        raised = self._raised(line.rstrip("\r\n"))
-        if raised is None and not self._prefilter.may_match(line):
-            self._read_general(line.rstrip("\r\n"))
+        text = line.rstrip("\r\n")
+        if self.ready is not None and any(void.search(text) for void in self._voids):
+            self._void_ready(text)
+        raised = self._raised(text)
+        general_raised = self._general_frame.feed(self.line_no, text)
+        if raised is None and not self._prefilter.may_match(text):
+            self._read_general(text, general_raised)
             return None
         for condition, regex in self._conditions.items():
-            if condition not in self._seen and regex.search(line):
+            if condition not in self._seen and regex.search(text):
                 self._seen.add(condition)
-        text = line.rstrip("\r\n")
         best: Match | None = None
         for match in self._matches(text) if raised is None else (raised, *self._matches(text)):
             if self.explained is not None:
@@ -449,26 +447,33 @@ class LogClassifier:
             if best is None or match.rank < best.rank:
                 best = match
         if best is None and not self._claimed:
-            self._read_general(text)
+            self._read_general(text, general_raised)
         if best is not None and (self.failure is None or best.rank < self.failure.rank):
             self.failure = best
             return best
-        voided = self.voided is not None
-        if best is None and self.ready is None and not voided and any(self._ready_line(r, text) for r in self._ready):
+        if best is None and self.ready is None and self.voided is None and self._is_ready(text):
             self.ready = Match(READY, -1, self.line_no, text, "ready", "ready line")
             if self.explained is not None:
                 self.explained.append(self.ready)
             return self.ready
         return None
 
-    def _read_general(self, text: str) -> None:
+    def _is_ready(self, text: str) -> bool:
+        return any(self._ready_line(r, text) for r in self._ready)
+
+    def _void_ready(self, text: str) -> None:
+        self.voided = Match(READY, -1, self.line_no, text, "ready", "voids the ready line")
+        if self.explained is not None:
+            self.explained.append(self.voided)
+        self.ready = None
+
+    def _read_general(self, text: str, raised: tuple[RaisedRule, str] | None) -> None:
         """The general vocabulary on a line no table matched, while no ready line and no table's cause
         was seen."""
         if self.ready is not None or self.voided is not None:
             return
         if self.failure is not None and self.failure.name not in WRAPPERS:
             return
-        raised = self._general_frame.feed(self.line_no, text)
         if raised is not None:
             self._note_general(raised[0].rule.outcome, text, f"raised in {raised[1]}")
         if not self._general or not is_error_line(text):
