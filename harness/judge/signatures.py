@@ -34,7 +34,7 @@ from harness.judge.families import (
     vulkan,
     xla,
 )
-from harness.judge.families.general import ERROR_LINE, ERROR_WORDS, GENERAL, GENERAL_FAMILY, WARNING_LINE
+from harness.judge.families.general import ERROR_LINE, GENERAL, GENERAL_FAMILY, WARNING_LINE
 from harness.judge.families.ready import BUILTIN_READY, READY_VOIDS, ReadyPattern
 from harness.outcomes import CAUSES, CRASHED, ERROR, NOT_RUN, RANK, READY, TIMEOUT, UNKNOWN, WRAPPERS
 
@@ -346,19 +346,6 @@ def trie_regex(literals: Iterable[str]) -> str:
     return emit(trie)
 
 
-_ERROR_WORDS = re.compile(trie_regex(ERROR_WORDS))
-
-
-def is_error_line(text: str) -> bool:
-    """Whether a line says something failed; the general vocabulary reads only these."""
-    lowered = text.lower()
-    return (
-        _ERROR_WORDS.search(lowered) is not None
-        and ERROR_LINE.search(lowered) is not None
-        and WARNING_LINE.search(text) is None
-    )
-
-
 class _Prefilter:
     """Tells cheaply whether a line may match any of the patterns: one regex of the patterns' required
     literals (a trie of plain strings, which `re` scans fast), plus the patterns whose literals are not
@@ -378,6 +365,18 @@ class _Prefilter:
 
     def may_match(self, line: str) -> bool:
         return self._any is not None and self._any.search(line) is not None
+
+
+_ERROR_WORDS = _Prefilter([ERROR_LINE.pattern])
+"""The words ERROR_LINE needs, as one trie: most lines have none, and a plain scan rules them out."""
+
+
+def is_error_line(text: str) -> bool:
+    """Whether a line says something failed; the general vocabulary reads only these."""
+    lowered = text.lower()
+    return (
+        _ERROR_WORDS.may_match(lowered) and ERROR_LINE.search(lowered) is not None and WARNING_LINE.search(text) is None
+    )
 
 
 class LogClassifier:

@@ -31,33 +31,6 @@ from harness.outcomes import (
 
 GENERAL_FAMILY = "general"
 
-ERROR_WORDS = (
-    "error",
-    "exception",
-    "fatal",
-    "fail",
-    "critical",
-    "panic",
-    "abort",
-    "fault",
-    "cannot",
-    "can't",
-    "could not",
-    "couldn't",
-    "unable to",
-    "refused",
-    "denied",
-    "invalid",
-    "not found",
-    "unrecognized",
-    "unknown",
-    "in use",
-    "mismatch",
-    "exit",
-    "signal",
-)
-"""Words one of which an error line contains, lowercased: a cheap test before ERROR_LINE."""
-
 ERROR_LINE = re.compile(
     r"\b(?:error|exception|fatal|fail(?:ed|ure|s)?|critical|panic|abort(?:ed|ing)?|fault|cannot|can't|could not"
     r"|couldn't|unable to|refused|denied|invalid|not found|unrecognized|unknown (?:argument|option|value)|mismatch|in use"
