@@ -14,7 +14,7 @@ import hashlib
 import importlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -398,8 +398,6 @@ class LogClassifier:
         )
         self._general = [(re.compile(p.regex), p.outcome) for p in ruleset.general_phrases]
         self._seen: set[str] = set()
-        self._claimed = False
-        """A table named the current line, even a value that decides nothing: the line is explained."""
         self._voids = [re.compile(v.pattern) for v in READY_VOIDS]
         self.voided: Match | None = None
         """The line after which the server said it did not come up after all."""
@@ -410,18 +408,22 @@ class LogClassifier:
         """The best outcome the general vocabulary found on an error line before any ready line."""
         self.explained: list[Match] | None = [] if explain else None
 
-    def _matches(self, text: str) -> Iterator[Match]:
-        self._claimed = False
+    def _matches(self, text: str) -> tuple[list[Match], bool]:
+        """What the tables say of a line, and whether they named it at all (a value that decides nothing
+        still explains the line)."""
+        matches: list[Match] = []
+        named = False
         for rule in self._rules:
             for found in rule.compiled.finditer(text):
                 resolved = rule.resolve(found)
                 if resolved is None:
                     continue
                 outcome, what = resolved
-                self._claimed = True
+                named = True
                 if outcome is not None:
-                    yield Match(outcome, self._ruleset.rank(outcome), self.line_no, text, rule.family, what)
+                    matches.append(Match(outcome, self._ruleset.rank(outcome), self.line_no, text, rule.family, what))
                     break
+        return matches, named
 
     def feed(self, line: str) -> Match | None:
         """Classify one line; returns the match it produced, if any."""
@@ -439,13 +441,14 @@ class LogClassifier:
         for condition, regex in self._conditions.items():
             if condition not in self._seen and regex.search(text):
                 self._seen.add(condition)
+        matches, named = self._matches(text)
         best: Match | None = None
-        for match in self._matches(text) if raised is None else (raised, *self._matches(text)):
+        for match in matches if raised is None else [raised, *matches]:
             if self.explained is not None:
                 self.explained.append(match)
             if best is None or match.rank < best.rank:
                 best = match
-        if best is None and not self._claimed:
+        if best is None and not named:
             self._read_general(text, general_raised)
         if best is not None and (self.failure is None or best.rank < self.failure.rank):
             self.failure = best
