@@ -1,5 +1,5 @@
 """The README's tables of what the classifier knows, generated from the families (a test keeps the
-README equal to them)."""
+README equal to them; `python -m harness.judge.tables` rewrites them in place)."""
 
 from __future__ import annotations
 
@@ -51,3 +51,23 @@ def ready_table() -> str:
             f"| {ready.server} | `{_cell(ready.pattern)}` | {ready.versions or '-'} | {'; '.join(condition) or '-'} |"
         )
     return "\n".join(rows) + "\n"
+
+
+def refreshed(readme: str) -> str:
+    """The README with each generated table replaced in place; a table is found by its header row."""
+    lines = readme.splitlines(keepends=True)
+    for table in (outcome_table(), family_table(), ready_table()):
+        header = table.splitlines(keepends=True)[0]
+        start = lines.index(header)
+        end = start
+        while end < len(lines) and lines[end].startswith("|"):
+            end += 1
+        lines[start:end] = table.splitlines(keepends=True)
+    return "".join(lines)
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "README.md"
+    path.write_text(refreshed(path.read_text()))

@@ -159,6 +159,12 @@ GLOO = Family(
             "gloo/transport/tcp/unbound_buffer.cc",
         ),
         Phrase(r"Application timeout caused pair closure", COMM_ERROR, "gloo/transport/tcp context"),
+        Phrase(
+            r"\[Gloo\] Rank \d+ is NOT connected to",
+            COMM_ERROR,
+            "gloo rendezvous: the full-mesh summary PyTorch's Gloo group prints names the peers it never reached",
+            example="[Gloo] Rank 8 is NOT connected to: [1]",
+        ),
     ),
 )
 

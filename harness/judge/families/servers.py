@@ -54,6 +54,13 @@ VLLM = Family(
         ),
         Phrase(r"No available memory for the cache blocks", KV_CACHE_INSUFFICIENT, "vLLM v1/core/kv_cache_utils.py"),
         Phrase(
+            r"Cannot provide a placement group of .* within \d+ seconds",
+            NO_DEVICE,
+            "vLLM executor/ray_utils.py _wait_until_pg_ready: the Ray cluster never showed the GPUs the cell asks for",
+            example="ValueError: Cannot provide a placement group of placement_group_specs=[{'GPU': 1.0}, {'GPU': 1.0}] within 1800"
+            " seconds. See `ray status` to make sure the cluster has enough resources.",
+        ),
+        Phrase(
             r"max seq len \(\d+\) is larger than the maximum number of tokens that can be stored in KV cache",
             KV_CACHE_INSUFFICIENT,
             "vLLM v0 worker raise_if_cache_size_invalid",
@@ -277,6 +284,12 @@ OLLAMA = Family(
         ),
         Phrase(r'"total vram"="0 B"', NO_DEVICE, "Ollama server/routes.go low-VRAM mode without a GPU"),
         Phrase(
+            r"\bmodel ['\"][^'\"]+['\"] not found(?:, try pulling it first| \(status code: 404\))",
+            MODEL_ACCESS,
+            "Ollama server/routes.go (and the ollama-python client's ResponseError): the model was never pulled",
+            example="Extraction error: model 'qwen2.5:0.5b' not found (status code: 404)",
+        ),
+        Phrase(
             r"no nvidia devices detected",
             NO_DEVICE,
             "Ollama gpu/gpu.go (0.1-0.3): the CUDA library loads but lists no GPU, so models run on the CPU",
@@ -317,6 +330,13 @@ LLAMA_CPP = Family(
             example="error loading model: failed to open llama-2-7b-chat.ggmlv3.q5_1.bin: No such file or directory",
         ),
         Phrase(r"no usable GPU found", NO_DEVICE, "llama.cpp common/arg.cpp"),
+        Phrase(
+            r"Error: Detected different sycl devices",
+            CONFIG_ERROR,
+            "intel/ipex-llm's llama.cpp build: mixed SYCL GPUs are refused until ONEAPI_DEVICE_SELECTOR or"
+            " SYCL_DEVICE_CHECK=0 is set",
+            example="Error: Detected different sycl devices, the performance will limit to the slowest device.",
+        ),
         Phrase(
             r"ggml_cuda_init: failed to initialize CUDA: ",
             NO_DEVICE,
