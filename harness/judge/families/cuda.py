@@ -1086,6 +1086,22 @@ CUDNN = Family(
         Code("CUDNN_STATUS_EXECUTION_FAILED_CUDART", None, number=5003),
         Code("CUDNN_STATUS_EXECUTION_FAILED_CURAND", None, number=5004),
     ),
+    phrases=(
+        Phrase(
+            r"cuDNN version incompatibility: PyTorch was compiled\s+against",
+            CONFIG_ERROR,
+            "pytorch torch/backends/cudnn/__init__.py _init: the cuDNN found at run time is not the one torch was built with",
+            example="ERROR    Could not load torch: cuDNN version incompatibility: PyTorch was compiled  against (8, 7, 0) but"
+            " found runtime version (8, 2, 4).",
+        ),
+        Phrase(
+            r"Loaded runtime CuDNN library: \S+ but source was compiled with: ",
+            CONFIG_ERROR,
+            "openxla xla/stream_executor/cuda/cuda_dnn.cc: JAX's or TensorFlow's cuDNN is older than the one they were built for",
+            example="E external/xla/xla/stream_executor/cuda/cuda_dnn.cc:427] Loaded runtime CuDNN library: 8.5.0 but source"
+            " was compiled with: 8.6.0.",
+        ),
+    ),
 )
 
 CUSOLVER = Family(

@@ -11,7 +11,13 @@ HUB = Family(
     source="huggingface/huggingface_hub src/huggingface_hub/errors.py, utils/_http.py hf_raise_for_status, file_download.py at tag v0.36.2 (last 0.x; pairs with transformers 4.57.1 which requires huggingface-hub<1.0,>=0.34.0) and at HEAD ee0a4510f4bc15e26cb722be2efc2bdb01383ca0 (version 1.29.0.dev0; transformers 5.24.0 requires huggingface-hub>=1.31.0,<3.0) (0.36 and 1.x)",
     names="(?<![A-Za-z0-9_])([A-Z][A-Za-z]+(?:Error|Exception|NotFound|Enabled))(?![A-Za-z0-9_])",
     codes=(
-        Code("CacheNotFound", None, string="Exception thrown when the Huggingface cache is not found."),
+        Code(
+            "CacheNotFound",
+            MODEL_ACCESS,
+            string="Exception thrown when the Huggingface cache is not found.",
+            evidence="https://github.com/HabanaAI/vllm-fork/issues/1474: ERROR 06-24 15:31:46 engine.py:389] Cache directory"
+            " not found: /data/.cache/huggingface. Please use `cache_dir` argument or set `HF_HUB_CACHE` environment variable.",
+        ),
         Code(
             "CorruptedCacheException",
             MODEL_ACCESS,
@@ -166,6 +172,11 @@ HUB = Family(
         Code("XetRefreshTokenError", MODEL_ACCESS, string="Exception thrown when the refresh token is invalid."),
     ),
     phrases=(
+        Phrase(
+            r"Cache directory not found: \S+\. Please use `cache_dir` argument or set `HF_HUB_CACHE`",
+            MODEL_ACCESS,
+            "huggingface_hub utils/_cache_manager.py scan_cache_dir (CacheNotFound): the model's cache folder is not there",
+        ),
         Phrase(
             r"403 Client Error|Access to model \S+ is restricted",
             MODEL_ACCESS,

@@ -171,6 +171,22 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="2025-10-12 00:52:57.618333+08:00 - gpustack.server.server - INFO - Serving on 172.29.70.231:2446.",
     ),
     ReadyPattern(
+        "BentoML",
+        r'Starting (?:production|development) (?:HTTP |gRPC )?BentoServer from "?\S+"? (?:listening on|running on) \S+',
+        "bentoml/bentoml _internal/server/ serve_http / serve_grpc: the API server listens (a runner may still be loading"
+        " its model, as Ollama's API listens before a model loads)",
+        "1.0 to 2026",
+        example='2024-03-28T06:18:20+0000 [INFO] [cli] Starting production HTTP BentoServer from "service2:VLLM" listening on'
+        " http://localhost:3000 (Press CTRL+C to quit)",
+    ),
+    ReadyPattern(
+        "TorchServe",
+        r"^Model server started\.\s*$",
+        "pytorch/serve frontend ModelServer.main: printed once the inference and management APIs are bound",
+        "0.1 to 0.12",
+        example="Model server started.",
+    ),
+    ReadyPattern(
         "Ray Serve",
         r"Application '[^']+' is ready at https?://\S+",
         "ray-project/ray serve/_private/api.py: every deployment of the application has its replicas running",
@@ -208,8 +224,8 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "Ollama, answering",
-        r'\[GIN\] .*\|\s*200\s*\|.*POST\s+"/(?:api/(?:chat|generate|embed|embeddings)|v1/)',
-        "Ollama's gin access log: a model answered (the API itself is up before any model loads)",
+        r'\[GIN\] .*\|\s*200\s*\|.*\|\s*(?:GET|HEAD|POST)\s+"/',
+        "Ollama's gin access log: the API answered, which it does from the moment it listens (as 'Listening on')",
         "all",
         example='[GIN] 2025/11/05 - 13:24:42 | 200 |  5.481717864s |       127.0.0.1 | POST     "/api/generate"',
     ),
@@ -283,5 +299,21 @@ READY_VOIDS: tuple[ReadyVoid, ...] = (
         "sgl-project/sglang entrypoints/http_server.py _wait_and_warmup: uvicorn is up, the server's own first"
         " request failed, and it kills itself",
         example="[2025-10-22 10:29:28] Initialization failed. warmup error: Traceback (most recent call last):",
+    ),
+    ReadyVoid(
+        "Ollama",
+        r'\[GIN\] .*\|\s*5\d\d\s*\|.*POST\s+"/(?:api/(?:chat|generate|embed|embeddings)|v1/)',
+        "Ollama's gin access log: the API was up, but a model request failed on the server's side (the runner did"
+        " not load or died)",
+        example='[GIN] 2025/11/05 - 13:24:42 | 500 |  5.481717864s |       127.0.0.1 | POST     "/api/generate"',
+    ),
+    ReadyVoid(
+        "any process",
+        r"Assertion [`'].*' failed\.\s*$|\bGGML_ASSERT\(.*\) failed|^(?:.*: )?(?:Aborted|Segmentation fault)(?: \(core dumped\))?\s*$"
+        r"|^zsh: (?:abort|segmentation fault)\b|^Fatal Python error: |^terminate called after throwing an instance of",
+        "glibc assert(), ggml's abort, the shell's report of a process killed by SIGABRT or SIGSEGV, CPython's and"
+        " libstdc++'s fatal handlers: the server that said it was ready has died",
+        example="llama-server: src/llama-sampler.cpp:1094: void llama_sampler_dist_apply(llama_sampler*,"
+        " llama_token_data_array*): Assertion `found' failed.",
     ),
 )

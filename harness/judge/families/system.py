@@ -139,4 +139,18 @@ NVIDIA_DRIVER = Family(
     ),
 )
 
-FAMILIES = (ERRNO, NVIDIA_DRIVER)
+GRPC = Family(
+    runtime="grpc",
+    source="grpc/grpc src/python/grpcio/grpc/_server.py _add_insecure_port (and the C++ ServerBuilder)",
+    phrases=(
+        Phrase(
+            r"Failed to bind to address \S+:\d+",
+            PORT_IN_USE,
+            "gRPC server add_insecure_port: the port could not be bound (most often another server holds it)",
+            example="RuntimeError: Failed to bind to address [::]:50058; set GRPC_VERBOSITY=debug environment variable to"
+            " see detailed error message.",
+        ),
+    ),
+)
+
+FAMILIES = (ERRNO, NVIDIA_DRIVER, GRPC)

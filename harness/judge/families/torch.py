@@ -114,4 +114,18 @@ TORCH = Family(
     ),
 )
 
-FAMILIES = (TORCH,)
+DEEPSPEED = Family(
+    runtime="deepspeed",
+    source="deepspeedai/DeepSpeed deepspeed/runtime/config.py (DeepSpeedConfig._batch_assertion)",
+    phrases=(
+        Phrase(
+            r"Check batch related parameters\. train_batch_size is not\b",
+            CONFIG_ERROR,
+            "DeepSpeed config check: the batch sizes of the config do not multiply out over the world size",
+            example="AssertionError: Check batch related parameters. train_batch_size is not equal to micro_batch_per_gpu *"
+            " gradient_acc_step * world_size 64 != 4 * 8 * 1",
+        ),
+    ),
+)
+
+FAMILIES = (TORCH, DEEPSPEED)

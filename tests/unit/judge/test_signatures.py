@@ -427,6 +427,33 @@ def test_a_server_that_says_it_did_not_come_up_voids_its_ready_line() -> None:
     assert [m.rule for m in verdict.matches] == ["ready line", "voids the ready line"]
 
 
+@pytest.mark.parametrize(
+    "death",
+    [
+        "llama-server: src/llama-sampler.cpp:1094: void llama_sampler_dist_apply(llama_sampler*, llama_token_data_array*):"
+        " Assertion `found' failed.",
+        "zsh: abort      ./run-server-glm",
+        "Segmentation fault (core dumped)",
+        "Fatal Python error: Aborted",
+        "terminate called after throwing an instance of 'std::runtime_error'",
+    ],
+)
+def test_a_process_that_dies_after_its_ready_line_is_not_ready(death: str) -> None:
+    answered = "srv  log_server_r: done request: POST /completion 127.0.0.1 200"
+    assert classify_lines([answered])[0] == READY
+    assert classify_lines([answered, death])[0] == UNKNOWN
+
+
+def test_ollama_is_ready_when_its_api_answers_until_a_model_request_fails() -> None:
+    head = '[GIN] 2025/11/05 - 13:24:14 | 200 |     110.535µs |       127.0.0.1 | HEAD     "/"'
+    show = '[GIN] 2024/09/13 - 09:19:05 | 200 |   30.521045ms |       127.0.0.1 | POST     "/api/show"'
+    failed = '[GIN] 2025/11/05 - 13:24:42 | 500 |  5.481717864s |       127.0.0.1 | POST     "/api/generate"'
+    assert classify_lines([head, show])[0] == READY
+    assert classify_lines([head, show, failed])[0] == UNKNOWN
+    missing = '[GIN] 2025/11/05 - 13:24:42 | 404 |  5.4ms |       127.0.0.1 | POST     "/api/generate"'
+    assert classify_lines([head, missing])[0] == READY
+
+
 def test_the_general_vocabulary_does_not_read_lines_logged_as_warnings() -> None:
     warned = "2025-08-14T02:01:00Z WARN download_artifacts: Download failed: request error: HTTP status 404"
     assert classify_lines([warned])[0] == UNKNOWN
