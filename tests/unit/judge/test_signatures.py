@@ -430,8 +430,8 @@ def test_a_server_that_says_it_did_not_come_up_voids_its_ready_line() -> None:
 @pytest.mark.parametrize(
     "death",
     [
-        "llama-server: src/llama-sampler.cpp:1094: void llama_sampler_dist_apply(llama_sampler*, llama_token_data_array*):"
-        " Assertion `found' failed.",
+        "llama-server: src/llama-sampler.cpp:1094: void llama_sampler_dist_apply(llama_sampler*,"
+        " llama_token_data_array*): Assertion `found' failed.",
         "zsh: abort      ./run-server-glm",
         "Segmentation fault (core dumped)",
         "Fatal Python error: Aborted",
