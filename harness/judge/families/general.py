@@ -100,7 +100,9 @@ GENERAL = Family(
             r"|(?:invalid|corrupt\w*|malformed|truncated|incomplete) (?:\w+ )?(?:model|tokenizer|vocab|weights?|checkpoint"
             r"|safetensors|gguf)(?: file)?\b|\b(?:model|weights?|checkpoint|file)\w* (?:is |are |was |seems )?(?:corrupt\w*"
             r"|incomplete|truncated)\b|No such file or directory:? .{0,200}\.(?:safetensors|gguf|bin|pt|pth|ckpt|onnx|model|json)\b"
-            r"|\bno (?:\w+ )?(?:config|model|weights?|checkpoint) files? (?:was |were )?found\b",
+            r"|\bno (?:\w+ )?(?:config|model|weights?|checkpoint) files? (?:was |were )?found\b"
+            r"|(?:can't|cannot|could not|couldn't|unable to) (?:find|locate|open|load) (?:the )?(?:file )?['\"`]?"
+            r"(?:adapter_|tokenizer_|generation_)?config\.json\b",
             MODEL_ACCESS,
             "the model, its files or its hub could not be reached or read",
             example="https://github.com/parallelworks/activate-rag-vllm/blob/f9c153191655f6cdbed4b2d9bfa845fed15e5385/vllm.out: "
@@ -119,8 +121,9 @@ GENERAL = Family(
             r"(?i)\binvalid (?:value|choice|option|configuration|config|parameter|literal|dtype|setting)s?\b"
             r"|\bunrecognized (?:arguments?|options?|parameters?)|\bunknown (?:argument|option|value|parameter|flag)s?\b"
             r"|error while handling argument|\berror: argument\b|\b(?:is|are) not supported\b|\bnot supported (?:on|by|for|with|in|yet)\b"
-            r"|\bunsupported\b|\bincompatib(?:le|ility)\b|\bmust (?:be|have|not be) (?:a |an |one of|greater|less|smaller|larger|at least"
-            r"|at most|(?:evenly )?divisible|set|between|specified|provided|either|equal|in |the same)"
+            r"|\bunsupported\b|\bincompatib(?:le|ility)\b|\b(?:must|has to|have to) (?:be|have|not be) (?:a |an |one of|greater|less|smaller|larger|at least"
+            r"|at most|(?:evenly )?divisible|set|between|specified|provided|either|equal|in |the same|built|compiled"
+            r"|enabled|disabled)"
             r"|\b(?:requires?|needs?) \S+ (?:version )?(?:[<>=]=?\s*v?\d|v?[\d.]+ or (?:less|lower|older|greater|higher|newer|later))"
             r"|version mismatch|mismatch(?:ed)? (?:\w+ )?versions?|(?:cannot|can't) be (?:used|combined|set|enabled) (?:with|together|when)"
             r"|\bconfig(?:uration)? error\b|version\w*(?: tag)? (?:does not|doesn't|do not) match"

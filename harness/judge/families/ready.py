@@ -180,6 +180,13 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         " http://localhost:3000 (Press CTRL+C to quit)",
     ),
     ReadyPattern(
+        "LM Studio server",
+        r"\[LM STUDIO SERVER\] Success! HTTP server listening on port \d+",
+        "LM Studio's server (lms server start and the app's Developer tab): the OpenAI-compatible API is bound",
+        "0.2 to 2026",
+        example="[LM STUDIO SERVER] Success! HTTP server listening on port 1234",
+    ),
+    ReadyPattern(
         "TorchServe",
         r"^Model server started\.\s*$",
         "pytorch/serve frontend ModelServer.main: printed once the inference and management APIs are bound",

@@ -142,6 +142,12 @@ VLLM = Family(
         Phrase(r"EngineCore failed to start", ENGINE_FAILED, "vLLM v1/engine/core.py (vllm-project/vllm#19002)"),
         Phrase(r"Engine process failed to start", ENGINE_FAILED, "vLLM v0 multiprocessing engine"),
         Phrase(
+            r"Engine background task failed|AsyncEngineDeadError|Engine iteration timed out",
+            ENGINE_FAILED,
+            "vLLM v0 engine/async_llm_engine.py (0.4 to 0.6): the engine loop behind the API server stopped",
+            example="ERROR 08-15 03:15:55 async_llm_engine.py:56] Engine background task failed",
+        ),
+        Phrase(
             r"Engine process \(pid \d+\) died|MQLLMEngine is already dead",
             ENGINE_FAILED,
             "vLLM 0.6-0.8 engine/multiprocessing/client.py and api_server.py (the engine process is gone)",
@@ -283,6 +289,20 @@ OLLAMA = Family(
             example='https://github.com/ollama/ollama/issues/3024: level=INFO source=routes.go:1042 msg="no GPU detected"',
         ),
         Phrase(r'"total vram"="0 B"', NO_DEVICE, "Ollama server/routes.go low-VRAM mode without a GPU"),
+        Phrase(
+            r'msg="inference compute" id=\S* library=cpu\b',
+            NO_DEVICE,
+            "Ollama discover/types.go LogDetails: the CPU is listed as the inference compute only when no GPU was found",
+            example='time=2026-04-20T17:47:49.215Z level=INFO source=types.go:60 msg="inference compute" id=cpu library=cpu'
+            ' compute="" name=cpu description=cpu libdirs=ollama driver=""',
+        ),
+        Phrase(
+            r'msg="server crash \d+ - exit code -?\d+ - respawning"',
+            ENGINE_FAILED,
+            "Ollama app/lifecycle/server.go (desktop app): the ollama server it started keeps dying",
+            example='time=2024-03-04T13:56:53.536+08:00 level=WARN source=server.go:113 msg="server crash 1 - exit code 2 -'
+            ' respawning"',
+        ),
         Phrase(
             r"\bmodel ['\"][^'\"]+['\"] not found(?:, try pulling it first| \(status code: 404\))",
             MODEL_ACCESS,
@@ -462,10 +482,34 @@ ONNXRUNTIME = Family(
     phrases=(
         Phrase(
             r"Failed to create (?:CUDA|ROCM|TensorRT|MIGraphX|OpenVINO|DML)ExecutionProvider"
-            r"|'(?:CUDA|ROCM|TensorRT)ExecutionProvider' is not in available provider names",
+            r"|'(?:CUDA|ROCM|TensorRT)ExecutionProvider' is not in available provider names"
+            r"|\b(?:CUDA|ROCM)ExecutionProvider (?:is )?not available",
             NO_DEVICE,
             "ONNX Runtime: the GPU execution provider could not be created, sessions run on the CPU",
             example="[W:onnxruntime:Default, onnxruntime_pybind_state.cc:861 CreateExecutionProviderInstance] Failed to create CUDAExecutionProvider.",
+        ),
+        Phrase(
+            r"TryGetProviderInfo_(?:CUDA|ROCM|TensorRT)\]",
+            NO_DEVICE,
+            "ONNX Runtime session/provider_bridge_ort.cc: the GPU provider's library (or the CUDA libraries under it) did"
+            " not load, so the session has no GPU provider",
+            example="[E:onnxruntime:Default, provider_bridge_ort.cc:1480 TryGetProviderInfo_CUDA] /onnxruntime_src/onnxruntime/"
+            "core/session/provider_bridge_ort.cc:1193 onnxruntime::Provider& onnxruntime::ProviderLibrary::Get()"
+            " [ONNXRuntimeError] : 1 : FAIL : Failed to load library libonnxruntime_providers_cuda.so",
+        ),
+    ),
+)
+
+TENSORRT_LLM = Family(
+    runtime="tensorrt_llm",
+    source="NVIDIA/TensorRT-LLM cpp/tensorrt_llm/runtime/worldConfig.cpp and the executor's TLLM_CHECK messages",
+    phrases=(
+        Phrase(
+            r"Assertion failed: mpiSize == tp \* pp",
+            CONFIG_ERROR,
+            "TensorRT-LLM worldConfig.cpp: the launched MPI world does not match the engine's tensor x pipeline parallelism",
+            example="[TensorRT-LLM][ERROR] Assertion failed: mpiSize == tp * pp"
+            " (/app/tensorrt_llm/cpp/tensorrt_llm/runtime/worldConfig.cpp:80)",
         ),
     ),
 )
@@ -523,6 +567,7 @@ FAMILIES = (
     LMDEPLOY,
     BENTOML,
     ONNXRUNTIME,
+    TENSORRT_LLM,
     TRITON_SERVER,
     RAY,
     ARGPARSE,

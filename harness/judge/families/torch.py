@@ -81,6 +81,19 @@ TORCH = Family(
             "torch/cuda/__init__.py _lazy_init (use the 'spawn' start method)",
         ),
         Phrase(
+            r"\bDistBackendError\b",
+            COMM_ERROR,
+            "torch/csrc/distributed/c10d/exception.h: a process group's backend failed (a cause it names ranks above)",
+            example="torch.distributed.DistBackendError: [1] is setting up NCCL communicator and retrieving ncclUniqueId from"
+            " [0] via c10d key-value store by key '0', but store->get('0') got error: failed to format addr",
+        ),
+        Phrase(
+            r"with CUDA capability sm_\d+ is not compatible with the current PyTorch installation",
+            CONFIG_ERROR,
+            "torch/cuda/__init__.py _check_capability: this torch build has no kernels for the GPU (it fails at the first one)",
+            example="NVIDIA GeForce RTX 5090 with CUDA capability sm_120 is not compatible with the current PyTorch installation.",
+        ),
+        Phrase(
             r"NCCL error",
             COMM_ERROR,
             "torch ProcessGroupNCCL DistBackendError",

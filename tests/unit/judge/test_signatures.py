@@ -454,6 +454,19 @@ def test_ollama_is_ready_when_its_api_answers_until_a_model_request_fails() -> N
     assert classify_lines([head, missing])[0] == READY
 
 
+def test_a_server_up_on_a_machine_its_gpu_build_cannot_use_is_not_ready() -> None:
+    cpu_only = [
+        'level=INFO source=routes.go:1810 msg="Listening on 127.0.0.1:11434 (version 0.21.0)"',
+        'level=INFO source=types.go:60 msg="inference compute" id=cpu library=cpu compute=""',
+    ]
+    assert classify_lines(cpu_only)[0] == "no_device"
+    too_new = [
+        "NVIDIA GeForce RTX 5090 with CUDA capability sm_120 is not compatible with the current PyTorch installation.",
+        "* Running on local URL:  http://127.0.0.1:6969",
+    ]
+    assert classify_lines(too_new)[0] == "config_error"
+
+
 def test_the_general_vocabulary_does_not_read_lines_logged_as_warnings() -> None:
     warned = "2025-08-14T02:01:00Z WARN download_artifacts: Download failed: request error: HTTP status 404"
     assert classify_lines([warned])[0] == UNKNOWN
