@@ -17,7 +17,7 @@ CUDA_RUNTIME = Family(
     source="zspace/system.cuda-12.6 include/driver_types.h @ b3d92c837713 (CUDA 12.6.3, 131 codes) + CUDA 13.0 driver_types.h (133 codes; adds cudaErrorContained=226, cudaErrorTensorMemoryLeak=721). Strings obtained by calling cudaGetErrorString/cudaGetErrorName in libcudart.so.13 (CUDART_VERSION 13000) for every enumerator.; strings of cudaGetErrorString",
     names="(?<![A-Za-z0-9_])(cuda(?:Error[A-Za-z]+|Success))(?![A-Za-z0-9_])",
     forms=(
-        "CUDA [Ee]rror: (?P<text>[^\\n]+)",
+        "CUDA (?:[Ee]rror|warning): (?P<text>[^\\n]+)",
         "failed to initialize CUDA: (?P<text>[^\\n]+)",
         "CUDA failed with error (?P<text>[^\\n]+)",
         "\\bcuda[A-Z]\\w+ failed: (?P<text>[^\\n]+)",

@@ -173,6 +173,13 @@ HUB = Family(
     ),
     phrases=(
         Phrase(
+            r"Error while deserializing header: (?:HeaderTooLarge|HeaderTooSmall|InvalidHeader\w*|MetadataIncompleteBuffer)",
+            MODEL_ACCESS,
+            "huggingface/safetensors bindings/python/src/lib.rs (SafetensorError) over safetensors/src/tensor.rs"
+            " SafeTensorError: the file is truncated or not a safetensors file",
+            example="safetensors_rust.SafetensorError: Error while deserializing header: HeaderTooLarge",
+        ),
+        Phrase(
             r"Cache directory not found: \S+\. Please use `cache_dir` argument or set `HF_HUB_CACHE`",
             MODEL_ACCESS,
             "huggingface_hub utils/_cache_manager.py scan_cache_dir (CacheNotFound): the model's cache folder is not there",

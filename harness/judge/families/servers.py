@@ -33,6 +33,13 @@ VLLM = Family(
             "vLLM model_executor/models/registry.py (the image's vLLM does not know the model)",
         ),
         Phrase(
+            r"Cannot find the config file for \w+",
+            CONFIG_ERROR,
+            "vLLM model_executor/model_loader/weight_utils.py get_quant_config: the quantization asked for is not the"
+            " checkpoint's",
+            example="ValueError: Cannot find the config file for awq",
+        ),
+        Phrase(
             r"max_num_batched_tokens \(\d+\) is smaller than max_model_len",
             CONFIG_ERROR,
             "vLLM SchedulerConfig.verify_args",
@@ -245,6 +252,12 @@ TGI = Family(
     phrases=(
         Phrase(r"Shard \d+ failed to start", ENGINE_FAILED, "TGI launcher"),
         Phrase(r"Method Warmup encountered an error", ENGINE_FAILED, "TGI launcher"),
+        Phrase(
+            r"text_generation_launcher: Error when initializing model",
+            ENGINE_FAILED,
+            "TGI server/text_generation_server/server.py serve_inner: the shard's model did not load (the cause is logged"
+            " in the traceback after it)",
+        ),
         Phrase(r"text_generation_router\S*: .*Server error:", ENGINE_FAILED, "TGI router client (the shard is gone)"),
         Phrase(r"Not enough memory to handle \d+ prefill tokens", OOM, "TGI flash_causal_lm.py warmup"),
         Phrase(
@@ -274,6 +287,12 @@ OLLAMA = Family(
     source="ollama/ollama: llm/server.go, server/images.go, discover/gpu.go, server/routes.go",
     phrases=(
         Phrase(r"llama runner process (?:has terminated|no longer running)", ENGINE_FAILED, "Ollama llm/server.go"),
+        Phrase(
+            r"llama runner exited with error|error starting llama runner",
+            ENGINE_FAILED,
+            "Ollama llm/llama.go (2023, before llm/server.go): the runner subprocess died while starting",
+            example="2023/10/06 15:01:20 llama.go:323: llama runner exited with error: signal: illegal instruction",
+        ),
         Phrase(r"pull model manifest: (?:file does not exist|.*not found)", MODEL_ACCESS, "Ollama server/images.go"),
         Phrase(r'msg="no compatible GPUs were discovered"', NO_DEVICE, "Ollama discover/gpu.go"),
         Phrase(
