@@ -23,6 +23,7 @@ from harness.judge.families import (
     Phrase,
     Raised,
     amd,
+    apps,
     ascend,
     collectives,
     cuda,
@@ -54,6 +55,7 @@ BUILTIN_FAMILIES: tuple[Family, ...] = (
     *huggingface.FAMILIES,
     *vulkan.FAMILIES,
     *servers.FAMILIES,
+    *apps.FAMILIES,
 )
 
 

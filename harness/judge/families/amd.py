@@ -10,7 +10,7 @@ HIP = Family(
     runtime="hip",
     source="ROCm/HIP include/hip/hip_runtime_api.h (commit c5e11fcac8249ce4f7e70157588ff9661a870b59, 2024-10, ROCm 6.2/6.3 era); strings from ROCm/clr hipamd/src/hip_error.cpp ihipGetErrorString (commit f9f995c6d0aecec28debd3db0f41df0c15ec003d, tag rocm-6.2.2 era); strings of hipGetErrorString (ROCm/clr hipamd/src/hip_error.cpp)",
     names="(?<![A-Za-z0-9_])(hip(?:Error[A-Za-z]+|Success))(?![A-Za-z0-9_])",
-    forms=("HIP (?:error|warning): (?P<text>[^\\n]+)",),
+    forms=("(?:HIP (?:error|warning)|ROCm error): (?P<text>[^\\n]+)",),
     phrases=(
         Phrase(
             r"\bHIP_ERROR_OutOfMemory\b", OOM, "ROCm HIP driver status as TensorFlow/XLA's rocm_driver.cc prints it"

@@ -180,6 +180,21 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         " http://localhost:3000 (Press CTRL+C to quit)",
     ),
     ReadyPattern(
+        "Ollama (0.1.2x-0.1.3x), model loaded",
+        r'source=dyn_ext_server\.go:\d+ msg="Starting llama main loop"',
+        "ollama llm/dyn_ext_server.go: the in-process llama.cpp server has its model and slots",
+        "0.1.20 to 0.1.31",
+        example='time=2024-03-25T10:49:00.526+01:00 level=INFO source=dyn_ext_server.go:162 msg="Starting llama main loop"',
+    ),
+    ReadyPattern(
+        "Infinity",
+        r"infinity_emb INFO: ready\b.*batch_handler\.py:\d+",
+        "michaelfeil/infinity libs/infinity_emb batch_handler.py BatchHandler.spawn: 'ready to batch requests.' once"
+        " the model is warmed up (rich wraps the message, so only its first word is on the line)",
+        "0.0.x",
+        example="INFO     2024-01-12 16:09:39,445 infinity_emb INFO: ready   batch_handler.py:242",
+    ),
+    ReadyPattern(
         "LM Studio server",
         r"\[LM STUDIO SERVER\] Success! HTTP server listening on port \d+",
         "LM Studio's server (lms server start and the app's Developer tab): the OpenAI-compatible API is bound",

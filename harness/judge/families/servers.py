@@ -217,6 +217,12 @@ SGLANG = Family(
         Phrase(r"Scheduler hit an exception", ENGINE_FAILED, "SGLang scheduler process"),
         Phrase(r"Received sigquit from a child proces", ENGINE_FAILED, "SGLang entrypoints/engine.py sigquit_handler"),
         Phrase(
+            r"Not enough memory\. Please try to increase --mem-fraction-static",
+            KV_CACHE_INSUFFICIENT,
+            "SGLang srt/model_executor/model_runner.py init_memory_pool: after the weights, no token fits the KV pool",
+            example="RuntimeError: Not enough memory. Please try to increase --mem-fraction-static.",
+        ),
+        Phrase(
             r"max_total_tokens=\d+ is larger than the profiled value -\d+",
             KV_CACHE_INSUFFICIENT,
             "SGLang model_runner profile_max_num_token (a negative KV budget)",
@@ -308,6 +314,20 @@ OLLAMA = Family(
             example='https://github.com/ollama/ollama/issues/3024: level=INFO source=routes.go:1042 msg="no GPU detected"',
         ),
         Phrase(r'"total vram"="0 B"', NO_DEVICE, "Ollama server/routes.go low-VRAM mode without a GPU"),
+        Phrase(
+            r"Unable to load cudart CUDA management library \S+: cudart init failure: \d+",
+            NO_DEVICE,
+            "Ollama gpu/gpu.go (0.1.2x-0.1.3x): the CUDA runtime does not start (35: driver too old, 100: no device),"
+            " so models run on the CPU",
+            example='level=INFO source=gpu.go:340 msg="Unable to load cudart CUDA management library'
+            ' /tmp/ollama913939083/runners/cuda_v11/libcudart.so.11.0: cudart init failure: 100"',
+        ),
+        Phrase(
+            r"model requires more system memory \([\d.]+ \w+\) than is available",
+            OOM,
+            "Ollama llm/server.go NewLlamaServer: the host has not the memory the model needs, so it is not loaded",
+            example="Error: model requires more system memory (164.8 GiB) than is available (13.4 GiB)",
+        ),
         Phrase(
             r'msg="inference compute" id=\S* library=cpu\b',
             NO_DEVICE,
@@ -466,6 +486,27 @@ LOCALAI = Family(
             example="7:25AM INF [stablediffusion-ggml] Fails: failed to load model with internal loader: could not load model: rpc error: code = Unavailable desc = error reading from server: EOF",
         ),
         LOCALAI_CPU,
+        Phrase(
+            r"could not load model: rpc error: code = \w+ desc = stat \S+: no such file or directory",
+            MODEL_ACCESS,
+            "LocalAI pkg/model/initializers.go: the backend was handed a model path that is not there",
+            example="5:38AM INF [whisper] Fails: could not load model: rpc error: code = Unknown desc = stat"
+            " /build/models/huggingface:/l3utterfly/phi-2-layla-v1-chatml-gguf/phi-2-layla-v1-chatml-Q8_0.gguf: no such file"
+            " or directory",
+        ),
+    ),
+)
+
+RAMALAMA = Family(
+    runtime="ramalama",
+    source="containers/ramalama ramalama/cli.py and transports: the serving container it started did not answer",
+    phrases=(
+        Phrase(
+            r"Failed to serve model \S+, for ramalama \w+ command",
+            ENGINE_FAILED,
+            "ramalama serve/run: the llama-server (or vLLM) container failed its health check or exited",
+            example="2025-12-09 10:40:29 - ERROR - Failed to serve model llama3, for ramalama run command",
+        ),
     ),
 )
 
@@ -543,6 +584,13 @@ TRITON_SERVER = Family(
             "tritonserver main.cc (--exit-on-error, the default): a backend failed to load its model",
             example="error: creating server: Internal - failed to load all models",
         ),
+        Phrase(
+            r"model_repository_manager\.cc:\d+\] \"?Poll failed for model directory",
+            MODEL_ACCESS,
+            "tritonserver model_repository_manager.cc: a model directory of the repository holds no model it can load",
+            example="E1011 08:02:59.084688 1 model_repository_manager.cc:1919] Poll failed for model directory '1':"
+            " unexpected platform type  for 1",
+        ),
     ),
 )
 
@@ -583,6 +631,7 @@ FAMILIES = (
     TEI,
     XINFERENCE,
     LOCALAI,
+    RAMALAMA,
     LMDEPLOY,
     BENTOML,
     ONNXRUNTIME,

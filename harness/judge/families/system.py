@@ -119,6 +119,13 @@ NVIDIA_DRIVER = Family(
         ),
         Phrase(r"nvidia-container-cli: (?:initialization|detection) error", NO_DEVICE, "NVIDIA container toolkit hook"),
         Phrase(
+            r"libcuda\.so(?:\.1)?: cannot open shared object file",
+            NO_DEVICE,
+            "the driver's user-space library is not there (a container started without the GPU runtime)",
+            example="load_backend: failed to load /usr/lib/ollama/cuda_v13/libggml-cuda.so: libcuda.so.1: cannot open shared"
+            " object file: No such file or directory",
+        ),
+        Phrase(
             r"amdgpu: \[(?:gfxhub|mmhub)\] page fault|amdgpu: GPU reset|amdgpu: ring \S+ timeout"
             r"|VM_L2_PROTECTION_FAULT_STATUS:0x0*[1-9a-fA-F]",
             DEVICE_LOST,

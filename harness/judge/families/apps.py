@@ -1,0 +1,92 @@
+"""Libraries and applications people run on GPUs beside the big servers: Apple's Metal (through MLX and
+PyTorch's MPS), CTranslate2 (faster-whisper), gradio (the web UIs), AUTOMATIC1111's launcher, unsloth."""
+
+from __future__ import annotations
+
+from harness.judge.families import Family, Phrase
+from harness.outcomes import CONFIG_ERROR, DEVICE_LOST, MODEL_ACCESS, NO_DEVICE, OOM, PORT_IN_USE
+
+METAL = Family(
+    runtime="metal",
+    source="Apple Metal MTLCommandBufferError as IOGPU reports it (kIOGPUCommandBufferCallbackError*), printed by"
+    " ml-explore/mlx mlx/backend/metal/device.cpp ('[METAL] Command buffer execution failed: ...')",
+    phrases=(
+        Phrase(
+            r"Caused GPU (?:Timeout|Hang|Address Fault) Error|kIOGPUCommandBufferCallbackError(?:Timeout|Hang|PageFault)",
+            DEVICE_LOST,
+            "the GPU did not finish the command buffer (timeout, hang or page fault): the work on it is lost",
+            example="[METAL] Command buffer execution failed: Caused GPU Timeout Error"
+            " (00000002:kIOGPUCommandBufferCallbackErrorTimeout)",
+        ),
+        Phrase(
+            r"kIOGPUCommandBufferCallbackErrorOutOfMemory",
+            OOM,
+            "the GPU ran out of memory while executing the command buffer",
+            example="[METAL] Command buffer execution failed: Insufficient Memory"
+            " (00000008:kIOGPUCommandBufferCallbackErrorOutOfMemory)",
+        ),
+    ),
+)
+
+CTRANSLATE2 = Family(
+    runtime="ctranslate2",
+    source="OpenNMT/CTranslate2 src/models/model.cc (model files), src/types.cc (compute types)",
+    phrases=(
+        Phrase(
+            r"Unable to open file '[^']+' in model|File \S+ is incomplete: failed to read a buffer",
+            MODEL_ACCESS,
+            "the converted model's files are missing or truncated",
+            example="RuntimeError: File model.bin is incomplete: failed to read a buffer of size 1048576 at position 256247769",
+        ),
+        Phrase(
+            r"Requested \w+ compute type, but the target device or backend do not support efficient",
+            CONFIG_ERROR,
+            "the compute type asked for (float16, int8_float16...) is not one this GPU runs",
+            example="ValueError: Requested float16 compute type, but the target device or backend do not support efficient"
+            " float16 computation.",
+        ),
+    ),
+)
+
+GRADIO = Family(
+    runtime="gradio",
+    source="gradio-app/gradio gradio/networking.py start_server",
+    phrases=(
+        Phrase(
+            r"Cannot find empty port in range: \d+-\d+",
+            PORT_IN_USE,
+            "every port gradio may use (GRADIO_SERVER_PORT or server_port) is taken",
+            example="OSError: Cannot find empty port in range: 8080-8080. You can specify a different port by setting the"
+            " GRADIO_SERVER_PORT environment variable",
+        ),
+    ),
+)
+
+WEBUI = Family(
+    runtime="sd_webui",
+    source="AUTOMATIC1111/stable-diffusion-webui modules/launch_utils.py prepare_environment (and its forks)",
+    phrases=(
+        Phrase(
+            r"Torch is not able to use GPU",
+            NO_DEVICE,
+            "the launcher's torch.cuda.is_available() check",
+            example="AssertionError: Torch is not able to use GPU; add --skip-torch-cuda-test to COMMANDLINE_ARGS variable to"
+            " disable this check",
+        ),
+    ),
+)
+
+UNSLOTH = Family(
+    runtime="unsloth",
+    source="unslothai/unsloth unsloth/device_type.py get_device_type",
+    phrases=(
+        Phrase(
+            r"Unsloth currently only works on (?:NVIDIA|AMD|Intel)",
+            NO_DEVICE,
+            "unsloth found no accelerator torch can use",
+            example='raise NotImplementedError("Unsloth currently only works on NVIDIA GPUs and Intel GPUs.")',
+        ),
+    ),
+)
+
+FAMILIES = (METAL, CTRANSLATE2, GRADIO, WEBUI, UNSLOTH)
