@@ -3,15 +3,24 @@ README equal to them; `python -m harness.judge.tables` rewrites them in place)."
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
-from harness.judge.families.ready import BUILTIN_READY
+from harness.judge.families.ready import BUILTIN_READY, READY_VOIDS
 from harness.judge.signatures import BUILTIN_FAMILIES
 from harness.outcomes import RANK, WRAPPERS
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    """A code span for a table cell, its fence longer than any run of backticks inside (regexes hold some)."""
+    runs = [len(run) for run in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if runs else ""
+    return f"{fence}{pad}{_cell(text)}{pad}{fence}"
 
 
 def outcome_table() -> str:
@@ -44,19 +53,32 @@ def ready_table() -> str:
     for ready in BUILTIN_READY:
         condition = []
         if ready.after:
-            condition.append(f"after `{_cell(ready.after)}`")
+            condition.append(f"after {_code(ready.after)}")
         if ready.not_after:
-            condition.append(f"not after `{_cell(ready.not_after)}`")
+            condition.append(f"not after {_code(ready.not_after)}")
         rows.append(
-            f"| {ready.server} | `{_cell(ready.pattern)}` | {ready.versions or '-'} | {'; '.join(condition) or '-'} |"
+            f"| {ready.server} | {_code(ready.pattern)} | {ready.versions or '-'} | {'; '.join(condition) or '-'} |"
         )
     return "\n".join(rows) + "\n"
+
+
+def void_table() -> str:
+    """One row per line after which an earlier ready line no longer counts."""
+    rows = ["| who | voids the ready line (regex) | why |", "|---|---|---|"]
+    for void in READY_VOIDS:
+        rows.append(f"| {void.server} | {_code(void.pattern)} | {_cell(void.source)} |")
+    return "\n".join(rows) + "\n"
+
+
+def generated_tables() -> tuple[str, ...]:
+    """Every table the README shows, in the order it shows them."""
+    return (outcome_table(), family_table(), ready_table(), void_table())
 
 
 def refreshed(readme: str) -> str:
     """The README with each generated table replaced in place; a table is found by its header row."""
     lines = readme.splitlines(keepends=True)
-    for table in (outcome_table(), family_table(), ready_table()):
+    for table in generated_tables():
         header = table.splitlines(keepends=True)[0]
         start = lines.index(header)
         end = start
