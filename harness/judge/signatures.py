@@ -403,6 +403,7 @@ class LogClassifier:
         self._general = [(re.compile(p.regex), p.outcome) for p in ruleset.general_phrases]
         self._seen: set[str] = set()
         self._voids = [re.compile(v.pattern) for v in READY_VOIDS]
+        self._void_words = _Prefilter([v.pattern for v in READY_VOIDS])
         self.voided: Match | None = None
         """The line after which the server said it did not come up after all."""
         self.line_no = 0
@@ -435,7 +436,7 @@ class LogClassifier:
         if "\x1b" in line:
             line = ANSI_ESCAPE.sub("", line)
         text = line.rstrip("\r\n")
-        if self.ready is not None and any(void.search(text) for void in self._voids):
+        if self.ready is not None and self._void_words.may_match(text) and any(v.search(text) for v in self._voids):
             self._void_ready(text)
         raised = self._raised(text)
         general_raised = self._general_frame.feed(self.line_no, text)
@@ -526,6 +527,16 @@ class LogClassifier:
 
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+SHUTDOWN_MARK = "so what follows is its shutdown"
+"""Ends the line the harness writes into a stored log when it stops a container after its verdict: a saved
+log is judged up to it, as the live judge read it, and not on the shutdown's own noise."""
+
+
+def is_shutdown_mark(line: str) -> bool:
+    return line.startswith("[image-bisect] ") and SHUTDOWN_MARK in line
+
+
 """Colour codes: newer vLLM colours its line prefixes."""
 
 
@@ -599,10 +610,13 @@ def judge_lines(
     ready_patterns: Sequence[str | ReadyPattern] | None = None,
     explain: bool = False,
 ) -> Verdict:
-    """Verdict of a whole saved log: the most specific failure, else ready, else unknown."""
+    """Verdict of a whole saved log (up to the harness's shutdown mark): the most specific failure, else
+    ready, else unknown."""
     patterns = builtin_ready_patterns() if ready_patterns is None else ready_patterns
     classifier = LogClassifier(signatures, patterns, explain=explain)
     for line in lines:
+        if is_shutdown_mark(line):
+            break
         classifier.feed(line)
     decided = classifier.decision()
     if decided is not None:

@@ -15,7 +15,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _code(text: str) -> str:
+def _code_span(text: str) -> str:
     """A code span for a table cell, its fence longer than any run of backticks inside (regexes hold some)."""
     runs = [len(run) for run in re.findall(r"`+", text)]
     fence = "`" * (max(runs, default=0) + 1)
@@ -49,16 +49,16 @@ def family_table() -> str:
 
 
 def ready_table() -> str:
+    """One row per ready line: the server, its regex, the releases it covers and what it needs around it."""
     rows = ["| server | ready line (regex) | versions | condition |", "|---|---|---|---|"]
     for ready in BUILTIN_READY:
         condition = []
         if ready.after:
-            condition.append(f"after {_code(ready.after)}")
+            condition.append(f"after {_code_span(ready.after)}")
         if ready.not_after:
-            condition.append(f"not after {_code(ready.not_after)}")
-        rows.append(
-            f"| {ready.server} | {_code(ready.pattern)} | {ready.versions or '-'} | {'; '.join(condition) or '-'} |"
-        )
+            condition.append(f"not after {_code_span(ready.not_after)}")
+        needs = "; ".join(condition) or "-"
+        rows.append(f"| {ready.server} | {_code_span(ready.pattern)} | {ready.versions or '-'} | {needs} |")
     return "\n".join(rows) + "\n"
 
 
@@ -66,7 +66,7 @@ def void_table() -> str:
     """One row per line after which an earlier ready line no longer counts."""
     rows = ["| who | voids the ready line (regex) | why |", "|---|---|---|"]
     for void in READY_VOIDS:
-        rows.append(f"| {void.server} | {_code(void.pattern)} | {_cell(void.source)} |")
+        rows.append(f"| {void.server} | {_code_span(void.pattern)} | {_cell(void.source)} |")
     return "\n".join(rows) + "\n"
 
 
@@ -80,6 +80,8 @@ def refreshed(readme: str) -> str:
     lines = readme.splitlines(keepends=True)
     for table in generated_tables():
         header = table.splitlines(keepends=True)[0]
+        if header not in lines:
+            raise ValueError(f"README has no table headed {header.strip()!r}: insert that header row by hand once")
         start = lines.index(header)
         end = start
         while end < len(lines) and lines[end].startswith("|"):

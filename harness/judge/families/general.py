@@ -102,7 +102,7 @@ GENERAL = Family(
             r"|incomplete|truncated)\b|No such file or directory:? .{0,200}\.(?:safetensors|gguf|bin|pt|pth|ckpt|onnx|model|json)\b"
             r"|\bno (?:\w+ )?(?:config|model|weights?|checkpoint) files? (?:was |were )?found\b"
             r"|(?:can't|cannot|could not|couldn't|unable to) (?:find|locate|open|load) (?:the )?(?:file )?['\"`]?"
-            r"(?:adapter_|tokenizer_|generation_)?config\.json\b",
+            r"(?:adapter_|tokenizer_)?config\.json\b",
             MODEL_ACCESS,
             "the model, its files or its hub could not be reached or read",
             example="https://github.com/parallelworks/activate-rag-vllm/blob/f9c153191655f6cdbed4b2d9bfa845fed15e5385/vllm.out: "

@@ -183,6 +183,8 @@ HUB = Family(
             r"Cache directory not found: \S+\. Please use `cache_dir` argument or set `HF_HUB_CACHE`",
             MODEL_ACCESS,
             "huggingface_hub utils/_cache_manager.py scan_cache_dir (CacheNotFound): the model's cache folder is not there",
+            example="Cache directory not found: /data/.cache/huggingface. Please use `cache_dir` argument or set"
+            " `HF_HUB_CACHE` environment variable.",
         ),
         Phrase(
             r"403 Client Error|Access to model \S+ is restricted",

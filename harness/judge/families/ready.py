@@ -8,6 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SGLANG_MARKER = r"\bServerArgs\(|^\[[\d\- :.]+ TP\d+\] |sglang[./]srt"
+
+
+def ollama_gin(status: str, request: str) -> str:
+    """Ollama's gin access log line (`[GIN] date | status | latency | client | METHOD "path"`), each field
+    bounded by its bars so that a long line costs linear time."""
+    return r"\[GIN\] [^|]*\|\s*" + status + r"\s*\|[^|]*\|[^|]*\|\s*" + request
+
+
 """Lines only SGLang prints while it starts (its server_args dump, per-rank `[... TP0]` lines)."""
 
 
@@ -171,15 +179,6 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="2025-10-12 00:52:57.618333+08:00 - gpustack.server.server - INFO - Serving on 172.29.70.231:2446.",
     ),
     ReadyPattern(
-        "BentoML",
-        r'Starting (?:production|development) (?:HTTP |gRPC )?BentoServer from "?\S+"? (?:listening on|running on) \S+',
-        "bentoml/bentoml _internal/server/ serve_http / serve_grpc: the API server listens (a runner may still be loading"
-        " its model, as Ollama's API listens before a model loads)",
-        "1.0 to 2026",
-        example='2024-03-28T06:18:20+0000 [INFO] [cli] Starting production HTTP BentoServer from "service2:VLLM" listening on'
-        " http://localhost:3000 (Press CTRL+C to quit)",
-    ),
-    ReadyPattern(
         "Ollama (0.1.2x-0.1.3x), model loaded",
         r'source=dyn_ext_server\.go:\d+ msg="Starting llama main loop"',
         "ollama llm/dyn_ext_server.go: the in-process llama.cpp server has its model and slots",
@@ -200,13 +199,6 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         "LM Studio's server (lms server start and the app's Developer tab): the OpenAI-compatible API is bound",
         "0.2 to 2026",
         example="[LM STUDIO SERVER] Success! HTTP server listening on port 1234",
-    ),
-    ReadyPattern(
-        "TorchServe",
-        r"^Model server started\.\s*$",
-        "pytorch/serve frontend ModelServer.main: printed once the inference and management APIs are bound",
-        "0.1 to 0.12",
-        example="Model server started.",
     ),
     ReadyPattern(
         "Ray Serve",
@@ -246,7 +238,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "Ollama, answering",
-        r'\[GIN\] .*\|\s*200\s*\|.*\|\s*(?:GET|HEAD|POST)\s+"/',
+        ollama_gin("200", r'(?:GET|HEAD|POST)\s+"/'),
         "Ollama's gin access log: the API answered, which it does from the moment it listens (as 'Listening on')",
         "all",
         example='[GIN] 2025/11/05 - 13:24:42 | 200 |  5.481717864s |       127.0.0.1 | POST     "/api/generate"',
@@ -305,8 +297,8 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
 
 @dataclass(frozen=True)
 class ReadyVoid:
-    """A line after which an earlier ready line no longer counts: the server says it did not come up,
-    without naming why (that is left to the failure rules, or to the crash)."""
+    """A line after which an earlier ready line no longer counts: the server says it did not come up, or it
+    died after coming up, without naming why (that is left to the failure rules, or to the crash)."""
 
     server: str
     pattern: str
@@ -324,15 +316,17 @@ READY_VOIDS: tuple[ReadyVoid, ...] = (
     ),
     ReadyVoid(
         "Ollama",
-        r'\[GIN\] .*\|\s*5\d\d\s*\|.*POST\s+"/(?:api/(?:chat|generate|embed|embeddings)|v1/)',
+        ollama_gin(r"5\d\d", r'POST\s+"/(?:api/(?:chat|generate|embed|embeddings)|v1/)'),
         "Ollama's gin access log: the API was up, but a model request failed on the server's side (the runner did"
         " not load or died)",
         example='[GIN] 2025/11/05 - 13:24:42 | 500 |  5.481717864s |       127.0.0.1 | POST     "/api/generate"',
     ),
     ReadyVoid(
         "any process",
-        r"Assertion [`'].*' failed\.\s*$|\bGGML_ASSERT\(.*\) failed|^(?:.*: )?(?:Aborted|Segmentation fault)(?: \(core dumped\))?\s*$"
-        r"|^zsh: (?:abort|segmentation fault)\b|^Fatal Python error: |^terminate called after throwing an instance of",
+        r"Assertion [`'][^\n]{0,2000}' failed\.\s*$|\bGGML_ASSERT\([^\n]{0,2000}\) failed"
+        r"|^(?:.*: )?(?:Aborted|Segmentation fault)(?: \(core dumped\))?\s*$|^(?:.*: )?line \d+: +\d+ (?:Aborted|Segmentation fault)\b"
+        r"|(?:^|\s)zsh: (?:abort|segmentation fault)\b|(?:^|\s)Fatal Python error: (?!_enter_buffered_busy)"
+        r"|(?:^|\s)terminate called after throwing an instance of",
         "glibc assert(), ggml's abort, the shell's report of a process killed by SIGABRT or SIGSEGV, CPython's and"
         " libstdc++'s fatal handlers: the server that said it was ready has died",
         example="llama-server: src/llama-sampler.cpp:1094: void llama_sampler_dist_apply(llama_sampler*,"

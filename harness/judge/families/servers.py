@@ -33,7 +33,7 @@ VLLM = Family(
             "vLLM model_executor/models/registry.py (the image's vLLM does not know the model)",
         ),
         Phrase(
-            r"Cannot find the config file for \w+",
+            r"Cannot find the config file for (?:awq|gptq|fp8|bitsandbytes|compressed-tensors|modelopt|\w+_?quant\w*)\b",
             CONFIG_ERROR,
             "vLLM model_executor/model_loader/weight_utils.py get_quant_config: the quantization asked for is not the"
             " checkpoint's",
@@ -263,6 +263,7 @@ TGI = Family(
             ENGINE_FAILED,
             "TGI server/text_generation_server/server.py serve_inner: the shard's model did not load (the cause is logged"
             " in the traceback after it)",
+            example="2024-03-31T18:31:04.932785Z ERROR text_generation_launcher: Error when initializing model",
         ),
         Phrase(r"text_generation_router\S*: .*Server error:", ENGINE_FAILED, "TGI router client (the shard is gone)"),
         Phrase(r"Not enough memory to handle \d+ prefill tokens", OOM, "TGI flash_causal_lm.py warmup"),
@@ -315,10 +316,10 @@ OLLAMA = Family(
         ),
         Phrase(r'"total vram"="0 B"', NO_DEVICE, "Ollama server/routes.go low-VRAM mode without a GPU"),
         Phrase(
-            r"Unable to load cudart CUDA management library \S+: cudart init failure: \d+",
+            r"Unable to load cudart CUDA management library \S+: cudart init failure: 100\b",
             NO_DEVICE,
-            "Ollama gpu/gpu.go (0.1.2x-0.1.3x): the CUDA runtime does not start (35: driver too old, 100: no device),"
-            " so models run on the CPU",
+            "Ollama gpu/gpu.go (0.1.2x-0.1.3x): the CUDA runtime finds no device (cudaErrorNoDevice, 100), whichever"
+            " candidate library it tries; other codes (35, a driver too old for that one library) may pass with the next",
             example='level=INFO source=gpu.go:340 msg="Unable to load cudart CUDA management library'
             ' /tmp/ollama913939083/runners/cuda_v11/libcudart.so.11.0: cudart init failure: 100"',
         ),
@@ -542,14 +543,13 @@ ONNXRUNTIME = Family(
     phrases=(
         Phrase(
             r"Failed to create (?:CUDA|ROCM|TensorRT|MIGraphX|OpenVINO|DML)ExecutionProvider"
-            r"|'(?:CUDA|ROCM|TensorRT)ExecutionProvider' is not in available provider names"
-            r"|\b(?:CUDA|ROCM)ExecutionProvider (?:is )?not available",
+            r"|'(?:CUDA|ROCM|TensorRT)ExecutionProvider' is not in available provider names",
             NO_DEVICE,
             "ONNX Runtime: the GPU execution provider could not be created, sessions run on the CPU",
             example="[W:onnxruntime:Default, onnxruntime_pybind_state.cc:861 CreateExecutionProviderInstance] Failed to create CUDAExecutionProvider.",
         ),
         Phrase(
-            r"TryGetProviderInfo_(?:CUDA|ROCM|TensorRT)\]",
+            r"TryGetProviderInfo_(?:CUDA|ROCM)\]",
             NO_DEVICE,
             "ONNX Runtime session/provider_bridge_ort.cc: the GPU provider's library (or the CUDA libraries under it) did"
             " not load, so the session has no GPU provider",

@@ -119,11 +119,11 @@ NVIDIA_DRIVER = Family(
         ),
         Phrase(r"nvidia-container-cli: (?:initialization|detection) error", NO_DEVICE, "NVIDIA container toolkit hook"),
         Phrase(
-            r"libcuda\.so(?:\.1)?: cannot open shared object file",
+            r"^(?!.*load_backend: failed to load).*libcuda\.so(?:\.1)?: cannot open shared object file",
             NO_DEVICE,
-            "the driver's user-space library is not there (a container started without the GPU runtime)",
-            example="load_backend: failed to load /usr/lib/ollama/cuda_v13/libggml-cuda.so: libcuda.so.1: cannot open shared"
-            " object file: No such file or directory",
+            "the driver's user-space library is not there (a container started without the GPU runtime); ggml's"
+            " probing of its CUDA backend prints the same on every host without NVIDIA's driver, so it decides nothing",
+            example="ImportError: libcuda.so.1: cannot open shared object file: No such file or directory",
         ),
         Phrase(
             r"amdgpu: \[(?:gfxhub|mmhub)\] page fault|amdgpu: GPU reset|amdgpu: ring \S+ timeout"

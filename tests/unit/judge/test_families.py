@@ -124,11 +124,24 @@ def test_every_raised_rule_decides_the_traceback_of_its_example(family: Family) 
 def test_the_readme_tables_are_generated_from_the_families() -> None:
     from pathlib import Path
 
-    from harness.judge.tables import generated_tables
+    from harness.judge.tables import refreshed
 
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
-    for table in generated_tables():
-        assert table in readme
+    assert refreshed(readme) == readme, "run: python -m harness.judge.tables"
+
+
+def test_a_regex_with_backticks_gets_a_longer_code_fence() -> None:
+    from harness.judge.tables import _code_span
+
+    assert _code_span("a|b") == "`a\\|b`"
+    assert _code_span("Assertion [`'].*' failed") == "`` Assertion [`'].*' failed ``"
+
+
+def test_refreshing_a_readme_without_a_table_says_which_header_to_add() -> None:
+    from harness.judge.tables import refreshed
+
+    with pytest.raises(ValueError, match=r"\| outcome \| rank"):
+        refreshed("# no tables here\n")
 
 
 def test_every_general_phrase_example_is_an_error_line_the_vocabulary_reads() -> None:

@@ -235,6 +235,29 @@ def test_every_builtin_ready_pattern_matches_its_example_after_what_it_needs() -
         assert re.search(ready.pattern, ready.example), ready.server
 
 
+def test_every_ready_void_example_voids_a_ready_line() -> None:
+    from harness.judge.families.ready import READY_VOIDS
+
+    ready = "INFO:     Application startup complete."
+    for void in READY_VOIDS:
+        assert void.example and re.search(void.pattern, void.example), void.server
+        assert classify_lines([ready, void.example])[0] != READY, void.server
+
+
+def test_a_saved_log_is_judged_up_to_the_harness_shutdown_mark() -> None:
+    from harness.judge.signatures import SHUTDOWN_MARK
+
+    log = [
+        "(APIServer pid=1) INFO:     Application startup complete.",
+        f"[image-bisect] 2026-11-27T07:00:00Z: verdict ready; the harness stops the container now (SIGTERM, SIGKILL"
+        f" after 10s), {SHUTDOWN_MARK}",
+        "Fatal Python error: _enter_buffered_busy: could not acquire lock for <_io.BufferedWriter name='<stdout>'>",
+        "terminate called after throwing an instance of 'c10::Error'",
+    ]
+    assert classify_lines(log)[0] == READY
+    assert classify_lines([log[0], *log[2:]])[0] == UNKNOWN
+
+
 LOOKALIKES = [
     # printed before the server can serve (research of each server's sources; see families/ready.py)
     "INFO 05-16 14:53:28 api_server.py:149] vLLM API server version 0.4.0.post1",
@@ -433,6 +456,8 @@ def test_a_server_that_says_it_did_not_come_up_voids_its_ready_line() -> None:
         "llama-server: src/llama-sampler.cpp:1094: void llama_sampler_dist_apply(llama_sampler*,"
         " llama_token_data_array*): Assertion `found' failed.",
         "zsh: abort      ./run-server-glm",
+        "./start.sh: line 12:  4242 Segmentation fault      (core dumped) ./llama-server -m model.gguf",
+        "backend stderr: terminate called after throwing an instance of 'std::runtime_error'",
         "Segmentation fault (core dumped)",
         "Fatal Python error: Aborted",
         "terminate called after throwing an instance of 'std::runtime_error'",
