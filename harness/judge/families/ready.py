@@ -187,7 +187,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "Infinity",
-        r"infinity_emb INFO: ready\b.*batch_handler\.py:\d+",
+        r"infinity_emb INFO: ready\b.{0,200}batch_handler\.py:\d+",
         "michaelfeil/infinity libs/infinity_emb batch_handler.py BatchHandler.spawn: 'ready to batch requests.' once"
         " the model is warmed up (rich wraps the message, so only its first word is on the line)",
         "0.0.x",

@@ -61,7 +61,7 @@ VLLM = Family(
         ),
         Phrase(r"No available memory for the cache blocks", KV_CACHE_INSUFFICIENT, "vLLM v1/core/kv_cache_utils.py"),
         Phrase(
-            r"Cannot provide a placement group of .* within \d+ seconds",
+            r"Cannot provide a placement group of .{0,2000}? within \d+ seconds",
             NO_DEVICE,
             "vLLM executor/ray_utils.py _wait_until_pg_ready: the Ray cluster never showed the GPUs the cell asks for",
             example="ValueError: Cannot provide a placement group of placement_group_specs=[{'GPU': 1.0}, {'GPU': 1.0}] within 1800"
