@@ -527,17 +527,21 @@ class LogClassifier:
 
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+"""Colour codes: newer vLLM colours its line prefixes."""
 
+HARNESS_LINE = "[image-bisect] "
 SHUTDOWN_MARK = "so what follows is its shutdown"
 """Ends the line the harness writes into a stored log when it stops a container after its verdict: a saved
 log is judged up to it, as the live judge read it, and not on the shutdown's own noise."""
 
 
+def shutdown_mark(text: str) -> str:
+    """The harness's own line that says the container is being stopped: what follows is not judged."""
+    return f"{HARNESS_LINE}{text}, {SHUTDOWN_MARK}"
+
+
 def is_shutdown_mark(line: str) -> bool:
-    return line.startswith("[image-bisect] ") and SHUTDOWN_MARK in line
-
-
-"""Colour codes: newer vLLM colours its line prefixes."""
+    return line.startswith(HARNESS_LINE) and SHUTDOWN_MARK in line
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SGLANG_MARKER = r"\bServerArgs\(|^\[[\d\- :.]+ TP\d+\] |sglang[./]srt"
+"""Lines only SGLang prints while it starts (its server_args dump, per-rank `[... TP0]` lines)."""
 
 
 def ollama_gin(status: str, request: str) -> str:
     """Ollama's gin access log line (`[GIN] date | status | latency | client | METHOD "path"`), each field
     bounded by its bars so that a long line costs linear time."""
     return r"\[GIN\] [^|]*\|\s*" + status + r"\s*\|[^|]*\|[^|]*\|\s*" + request
-
-
-"""Lines only SGLang prints while it starts (its server_args dump, per-rank `[... TP0]` lines)."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import docker
 
 from harness.compose import ComposePlan
 from harness.judge.judge import CellVerdict, Judge, WatchRules
-from harness.judge.signatures import CRASHED, ERROR, NOT_RUN, READY, SHUTDOWN_MARK, TIMEOUT, LogClassifier
+from harness.judge.signatures import CRASHED, ERROR, NOT_RUN, READY, TIMEOUT, LogClassifier, shutdown_mark
 from harness.matrix.spec import Matrix
 from harness.run.backends import docker_ops, gpu_state
 from harness.run.backends.base import CellWatch
@@ -171,8 +171,10 @@ class DockerBackend:
             if not verdict.exited:
                 stop_after = max((s.stop_timeout for s in plan.services), default=10.0)
                 pump.mark(
-                    f"[image-bisect] {now_iso()}: verdict {verdict.outcome}; the harness stops the container now "
-                    f"(SIGTERM, SIGKILL after {stop_after:g}s), {SHUTDOWN_MARK}"
+                    shutdown_mark(
+                        f"{now_iso()}: verdict {verdict.outcome}; the harness stops the container now "
+                        f"(SIGTERM, SIGKILL after {stop_after:g}s)"
+                    )
                 )
             lost = _engine_loss(client, watched, pump, verdict)
             if lost is not None:

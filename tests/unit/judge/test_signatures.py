@@ -245,12 +245,13 @@ def test_every_ready_void_example_voids_a_ready_line() -> None:
 
 
 def test_a_saved_log_is_judged_up_to_the_harness_shutdown_mark() -> None:
-    from harness.judge.signatures import SHUTDOWN_MARK
+    from harness.judge.signatures import shutdown_mark
 
     log = [
         "(APIServer pid=1) INFO:     Application startup complete.",
-        f"[image-bisect] 2026-11-27T07:00:00Z: verdict ready; the harness stops the container now (SIGTERM, SIGKILL"
-        f" after 10s), {SHUTDOWN_MARK}",
+        shutdown_mark(
+            "2026-11-27T07:00:00Z: verdict ready; the harness stops the container now (SIGTERM, SIGKILL after 10s)"
+        ),
         "Fatal Python error: _enter_buffered_busy: could not acquire lock for <_io.BufferedWriter name='<stdout>'>",
         "terminate called after throwing an instance of 'c10::Error'",
     ]
