@@ -36,7 +36,7 @@ from harness.judge.families import (
     vulkan,
     xla,
 )
-from harness.judge.families.general import ERROR_LINE, GENERAL, GENERAL_FAMILY, WARNING_LINE
+from harness.judge.families.general import ERROR_LINE, GENERAL, GENERAL_FAMILY, WENT_ON_LINE
 from harness.judge.families.ready import BUILTIN_READY, READY_VOIDS, ReadyPattern
 from harness.outcomes import CAUSES, CRASHED, ERROR, NOT_RUN, RANK, READY, TIMEOUT, UNKNOWN, WRAPPERS
 
@@ -379,7 +379,7 @@ def is_error_line(text: str) -> bool:
     """Whether a line says something failed; the general vocabulary reads only these."""
     lowered = text.lower()
     return (
-        _ERROR_WORDS.may_match(lowered) and ERROR_LINE.search(lowered) is not None and WARNING_LINE.search(text) is None
+        _ERROR_WORDS.may_match(lowered) and ERROR_LINE.search(lowered) is not None and WENT_ON_LINE.search(text) is None
     )
 
 

@@ -40,9 +40,10 @@ ERROR_LINE = re.compile(
 """A line the general vocabulary is read on, lowercased: one that says something failed (not "can yield
 errors")."""
 
-WARNING_LINE = re.compile(r"(?<!NCCL )\bWARN(?:ING)?\b|\blevel=warn(?:ing)?\b|\[W:", re.IGNORECASE)
-"""A line its program logged as a warning: it went on, so the general vocabulary does not read it (NCCL's
-WARN is how NCCL reports its errors)."""
+WENT_ON_LINE = re.compile(r"(?<!NCCL )\bWARN(?:ING)?\b|\blevel=warn(?:ing)?\b|\[W:|\b[NR]CCL INFO\b", re.IGNORECASE)
+"""A line its program logged as a warning, or NCCL as INFO: it went on, so the general vocabulary does not
+read it. NCCL's WARN is how NCCL reports its errors; its INFO lines narrate probing ("NET/Plugin: Failed to
+find ncclCollNetPlugin symbol ... not supported") on healthy runs."""
 
 NOT_KV = r"^(?!.*(?i:kv[ _-]?cache|memory slot))"
 
@@ -128,6 +129,8 @@ GENERAL = Family(
             r"|version mismatch|mismatch(?:ed)? (?:\w+ )?versions?|(?:cannot|can't) be (?:used|combined|set|enabled) (?:with|together|when)"
             r"|\bconfig(?:uration)? error\b|version\w*(?: tag)? (?:does not|doesn't|do not) match"
             r"|\brequires? (?:\S+ ){0,3}(?:sm_?\d+|compute capability)|\b(?:does not|doesn't) support\b"
+            r"|\b(?:please|try(?: to)?) (?:increase|decrease|reduce|raise|lower|set|specify|pass|enable|disable) (?:the )?"
+            r"[`'\"]?(?:--)?[a-z]+[_-][\w-]+"
             r"|lib(?:cudart|cublas\w*|cudnn\w*|nvrtc|nccl|cufft|curand|cusparse|cusolver|nvJitLink)\S*\.so(?:\.\d+)*: cannot open",
             CONFIG_ERROR,
             "settings, arguments or library versions the program refuses",

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from harness.judge.families import Code, Family, Phrase
+from harness.judge.families import Code, Family, Phrase, Raised
 from harness.outcomes import CONFIG_ERROR, MODEL_ACCESS
 
 HUB = Family(
@@ -192,9 +192,13 @@ HUB = Family(
             "huggingface_hub hf_raise_for_status (gated or private repository)",
         ),
         Phrase(
-            r"HTTPSConnectionPool\(host='(?:huggingface\.co|hf\.co|cdn-lfs\S*\.hf\.co)'|Connection error, and we cannot find the requested files in the disk cache",
+            r"HTTPSConnectionPool\(host='(?:huggingface\.co|hf\.co|cdn-lfs\S*\.hf\.co|hf-mirror\.com)'"
+            r"|Connection error, and we cannot find the requested files in the disk cache",
             MODEL_ACCESS,
-            "requests/urllib3 through huggingface_hub and older transformers (the hub cannot be reached)",
+            "requests/urllib3 through huggingface_hub and older transformers (the hub, or the mirror HF_ENDPOINT"
+            " names, cannot be reached)",
+            example="requests.exceptions.ProxyError: (MaxRetryError(\"HTTPSConnectionPool(host='hf-mirror.com', port=443):"
+            " Max retries exceeded with url: /sentence-transformers/all-MiniLM-L6-v2/resolve/main/adapter_config.json",
         ),
         Phrase(
             r"Cannot access gated repo|Repository Not Found for url",
@@ -212,6 +216,17 @@ HUB = Family(
             MODEL_ACCESS,
             "huggingface_hub HTTP errors",
             example="huggingface_hub.errors.GatedRepoError: 401 Client Error. (Request ID: Root=1-6650)",
+        ),
+    ),
+    raised=(
+        Raised(
+            r"huggingface_hub/file_download\.py:(?:http_get|_download_to_tmp_and_move|_chunk_iter)$",
+            MODEL_ACCESS,
+            "huggingface_hub file_download.py: the download of a model file broke while streaming it (the"
+            " connection, or the disk it is written to)",
+            exceptions=r"OSError|IOError|[\w.]*(?:Connection|Timeout|ChunkedEncoding|Protocol|Read)\w*Error",
+            example='File "/venv/lib/python3.10/site-packages/huggingface_hub/file_download.py", line 455, in http_get'
+            "\nOSError: [Errno 28] No space left on device",
         ),
     ),
 )

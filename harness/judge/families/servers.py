@@ -301,6 +301,13 @@ OLLAMA = Family(
             example="2023/10/06 15:01:20 llama.go:323: llama runner exited with error: signal: illegal instruction",
         ),
         Phrase(r"pull model manifest: (?:file does not exist|.*not found)", MODEL_ACCESS, "Ollama server/images.go"),
+        Phrase(
+            r"sha256-[0-9a-f]{64}-partial(?:-\d+)?: ",
+            MODEL_ACCESS,
+            "Ollama server/download.go: a model blob's download into its -partial file failed (network or disk)",
+            example="Error: close /home/u/.ollama/models/blobs/sha256-667b0c1932bc6ffc593ed1d03f895bf2dc8dc6df21db3042284a6f4416b06a29"
+            "-partial: disk quota exceeded",
+        ),
         Phrase(r'msg="no compatible GPUs were discovered"', NO_DEVICE, "Ollama discover/gpu.go"),
         Phrase(
             r'msg="error looking up nvidia GPU memory"',
