@@ -452,6 +452,14 @@ TEI = Family(
             CONFIG_ERROR,
             "text-embeddings-inference backends/candle: the image was built for another GPU generation",
         ),
+        Phrase(
+            r"Could not start backend: cannot find tensor \S+",
+            CONFIG_ERROR,
+            "text-embeddings-inference backends/candle: the weights lack the names of the architecture Candle"
+            " loads them as, so this model's architecture is not one it supports",
+            example="ERROR text_embeddings_backend: backends/src/lib.rs:255: Could not start Candle backend: Could"
+            " not start backend: cannot find tensor encoder.layer.0.attention.q_lin.weight",
+        ),
     ),
 )
 
