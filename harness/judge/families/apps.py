@@ -1,10 +1,11 @@
 """Libraries and applications people run on GPUs beside the big servers: Apple's Metal (through MLX and
-PyTorch's MPS), CTranslate2 (faster-whisper), gradio (the web UIs), AUTOMATIC1111's launcher, unsloth."""
+PyTorch's MPS), CTranslate2 (faster-whisper), gradio (the web UIs), AUTOMATIC1111's launcher, unsloth, LM
+Studio, GPUStack."""
 
 from __future__ import annotations
 
 from harness.judge.families import Family, Phrase
-from harness.outcomes import CONFIG_ERROR, DEVICE_LOST, MODEL_ACCESS, NO_DEVICE, OOM, PORT_IN_USE
+from harness.outcomes import CONFIG_ERROR, DEVICE_LOST, ENGINE_FAILED, MODEL_ACCESS, NO_DEVICE, OOM, PORT_IN_USE
 
 METAL = Family(
     runtime="metal",
@@ -89,4 +90,32 @@ UNSLOTH = Family(
     ),
 )
 
-FAMILIES = (METAL, CTRANSLATE2, GRADIO, WEBUI, UNSLOTH)
+LM_STUDIO = Family(
+    runtime="lm_studio",
+    source="LM Studio's llmworker (the engine process that loads a model for its server)",
+    phrases=(
+        Phrase(
+            r"Caused By: Error: Failed to load model|\bLLMEngineWrapper\.load \(",
+            ENGINE_FAILED,
+            "the engine worker could not load the model; its cause, when printed, comes from the engine (llama.cpp,"
+            " MLX)",
+            example="- Caused By: Error: Failed to load model",
+        ),
+    ),
+)
+
+GPUSTACK = Family(
+    runtime="gpustack",
+    source="gpustack/gpustack gpustack/worker/worker_manager.py (the per-GPU RPC servers it supervises)",
+    phrases=(
+        Phrase(
+            r"RPC server for GPU \d+ is not running",
+            ENGINE_FAILED,
+            "the worker found the RPC server it started for a GPU dead and restarts it",
+            example="2024-12-19T11:32:09+08:00 - gpustack.worker.worker_manager - WARNING - RPC server for GPU 0 is not"
+            " running, pid 12608, restarting.",
+        ),
+    ),
+)
+
+FAMILIES = (METAL, CTRANSLATE2, GRADIO, WEBUI, UNSLOTH, LM_STUDIO, GPUSTACK)

@@ -87,7 +87,9 @@ GENERAL = Family(
             r"|\b(?:CUDA|GPUs?|NPUs?|XPUs?|devices?|drivers?|accelerators?|ROCm|HIP|NVML)\b (?:is |are |was |were )?"
             r"(?:not (?:available|found|detected|present|visible)|unavailable)\b"
             r"|(?:could not|couldn't|unable to|failed to|cannot) (?:find|detect|locate|initiali[sz]e) (?:any |a |the )?"
-            r"(?:[\w-]+ ){0,2}(?:GPUs?|devices?|drivers?|NVML|NPUs?)\b",
+            r"(?:[\w-]+ ){0,2}(?:GPUs?|devices?|drivers?|NVML|NPUs?)\b"
+            r"|\bno (?:CUDA|ROCm|HIP|XPU|NPU|MPS|GPU)s?(?: (?:or|and|nor|/) (?:CUDA|ROCm|HIP|XPU|NPU|MPS|GPU)s?)*"
+            r" (?:is |are )?(?:available|found|detected)\b",
             NO_DEVICE,
             "how programs say no accelerator or driver is there",
             example="I tensorflow/tsl/cuda/cudart_stub.cc:28] Could not find cuda drivers on your machine, GPU will not be used.",
@@ -112,6 +114,7 @@ GENERAL = Family(
         Phrase(
             r"(?i)address already in use|\bEADDRINUSE\b|\bports? (?:\S+ ){0,4}(?:is|are) (?:already )?(?:in use|taken|occupied)"
             r"|only one usage of each socket address|\b(?:port|address)\w* (?:\w+ ){0,4}(?:bound already|already bound)"
+            r"|\bport \d+\b.{0,80}\b(?:is|are) (?:not available|unavailable)\b"
             r"|\bport\S* .{0,40}\bused by (?:a|another) process",
             PORT_IN_USE,
             "the listening port is taken",

@@ -271,10 +271,39 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "llama.cpp, serving",
-        r"^\s*prompt eval time =\s+[\d.]+ ms /",
-        "llama.cpp print_timing after a request was answered",
+        r"^\s*prompt eval time =\s+[\d.]+ ms /|\bslot print_timing: id\s+\d+ \| task \d+ \| prompt eval time =",
+        "llama.cpp print_timing after a request was answered (bare, then with the slot's log prefix)",
         "2024 to 2026",
         example="prompt eval time =     203.15 ms /    31 tokens (    6.55 ms per token,   152.60 tokens per second)",
+    ),
+    ReadyPattern(
+        "KoboldCpp, serving",
+        r"\b(?:ContextLimit|CtxLimit):\s?\d+/\d+, (?:Processing|Amt|Init|Process)",
+        "koboldcpp.py: the summary printed after each generation it served",
+        "2023 ('ContextLimit: ..., Processing:') to 2026 ('CtxLimit:..., Amt:' / 'Init:')",
+        example="ContextLimit: 519/2048, Processing:11.37s (22.3ms/T), Generation:1.19s (118.9ms/T), Total:12.56s (0.80T/s)",
+    ),
+    ReadyPattern(
+        "LocalAI, answering",
+        r"^\[[^\]\s]+\]:\d+\s+2\d\d\s+-\s+POST\s+/v1/\S+",
+        "LocalAI's fiber access log (api/api.go logger): a model request was answered",
+        "2023 to 2024",
+        example="[127.0.0.1]:53912  200  -  POST     /v1/chat/completions",
+    ),
+    ReadyPattern(
+        "LM Studio server, serving",
+        r"\[LM STUDIO SERVER\] (?:\[[^\]\n]{1,300}\] )?Generated prediction:",
+        "LM Studio's server log: a completion was generated and returned",
+        "2024 to 2026",
+        example="[2024-03-16 13:38:39.184] [INFO] [LM STUDIO SERVER] Generated prediction: {",
+    ),
+    ReadyPattern(
+        "TorchServe, serving",
+        r"\bMODEL_METRICS - HandlerTime\.ms:|\bresult=\[METRICS\]HandlerTime\.Milliseconds:",
+        "pytorch/serve ts/torch_handler/base_handler.py handle(): HandlerTime is recorded only once the handler"
+        " returned its output (TorchServe's own 'Model server started' comes before any model loads)",
+        "0.4 to 0.12",
+        example="2024-04-24T18:38:48,061 [INFO ] W-9000-res18-pt2_1.0-stdout MODEL_METRICS - HandlerTime.ms:2049.91|#ModelName:res18-pt2,Level:Model",
     ),
     ReadyPattern(
         "gradio apps (text-generation-webui, Stable Diffusion web UIs)",
@@ -323,9 +352,11 @@ READY_VOIDS: tuple[ReadyVoid, ...] = (
         "any process",
         r"Assertion [`'][^\n]{0,2000}' failed\.\s*$|\bGGML_ASSERT\([^\n]{0,2000}\) failed"
         r"|^(?:.*: )?(?:Aborted|Segmentation fault)(?: \(core dumped\))?\s*$|^(?:.*: )?line \d+: +\d+ (?:Aborted|Segmentation fault)\b"
-        r"|(?:^|\s)zsh: (?:abort|segmentation fault)\b|(?:^|\s)Fatal Python error: (?!_enter_buffered_busy)"
+        r"|(?:^|\s)zsh: (?:abort|segmentation fault)\b|^\[\d+\]\+?\s+(?:\d+ )?(?:abort|segmentation fault|Aborted|Segmentation fault)\b"
+        r"|(?:^|\s)Fatal Python error: (?!_enter_buffered_busy)"
         r"|(?:^|\s)terminate called after throwing an instance of",
-        "glibc assert(), ggml's abort, the shell's report of a process killed by SIGABRT or SIGSEGV, CPython's and"
+        "glibc assert(), ggml's abort, the shell's report of a process killed by SIGABRT or SIGSEGV (also as a job,"
+        " `[1]    474256 segmentation fault  ./server`), CPython's and"
         " libstdc++'s fatal handlers: the server that said it was ready has died",
         example="llama-server: src/llama-sampler.cpp:1094: void llama_sampler_dist_apply(llama_sampler*,"
         " llama_token_data_array*): Assertion `found' failed.",

@@ -61,6 +61,13 @@ VLLM = Family(
         ),
         Phrase(r"No available memory for the cache blocks", KV_CACHE_INSUFFICIENT, "vLLM v1/core/kv_cache_utils.py"),
         Phrase(
+            r"Available KV cache memory: -\d",
+            KV_CACHE_INSUFFICIENT,
+            "vLLM v1/worker/gpu_worker.py determine_available_memory: the weights and activations left less than"
+            " nothing for the KV cache (the check that fails next says so in words)",
+            example="(EngineCore_DP0 pid=563) INFO 12-23 23:34:23 [gpu_worker.py:298] Available KV cache memory: -2.77 GiB",
+        ),
+        Phrase(
             r"Cannot provide a placement group of .{0,2000}? within \d+ seconds",
             NO_DEVICE,
             "vLLM executor/ray_utils.py _wait_until_pg_ready: the Ray cluster never showed the GPUs the cell asks for",
@@ -300,7 +307,20 @@ OLLAMA = Family(
             "Ollama llm/llama.go (2023, before llm/server.go): the runner subprocess died while starting",
             example="2023/10/06 15:01:20 llama.go:323: llama runner exited with error: signal: illegal instruction",
         ),
-        Phrase(r"pull model manifest: (?:file does not exist|.*not found)", MODEL_ACCESS, "Ollama server/images.go"),
+        Phrase(
+            r"pull model manifest: (?!412\b)\S",
+            MODEL_ACCESS,
+            "Ollama server/images.go: the manifest could not be fetched (no such model, or the registry cannot be"
+            " reached); 412 is the registry refusing an Ollama too old for the model",
+            example='Error: pull model manifest: Get "https://registry.ollama.ai/v2/library/deepseek-r1/manifests/32b":'
+            " dial tcp: lookup registry.ollama.ai: no such host",
+        ),
+        Phrase(
+            r"requires a newer version of Ollama",
+            CONFIG_ERROR,
+            "Ollama's registry (412 on the manifest) and server/images.go: the model needs a newer Ollama than the image's",
+            example="The model you are attempting to pull requires a newer version of Ollama.",
+        ),
         Phrase(
             r"sha256-[0-9a-f]{64}-partial(?:-\d+)?: ",
             MODEL_ACCESS,
@@ -380,6 +400,18 @@ LLAMA_CPP = Family(
             example="alloc_tensor_range: failed to allocate CUDA0 buffer of size 151851674624",
         ),
         Phrase(r"unknown model architecture: '", CONFIG_ERROR, "llama.cpp src/llama-model-loader.cpp"),
+        Phrase(
+            r"unknown pre-tokenizer type: '",
+            CONFIG_ERROR,
+            "llama.cpp src/llama-vocab.cpp load_pre: the model's tokenizer is newer than this build knows",
+            example="llama_model_load: error loading model: error loading model vocabulary: unknown pre-tokenizer type: 'refact'",
+        ),
+        Phrase(
+            r"unknown \(magic, version\) combination: ",
+            MODEL_ACCESS,
+            "llama.cpp llama.cpp llama_file_loader (2023 GGML builds): the file is not in a format this build reads",
+            example="error loading model: unknown (magic, version) combination: 46554747, 00000002; is this really a GGML file?",
+        ),
         Phrase(
             r"gguf_init_from_file(?:_impl)?: failed to (?:read magic|open)|llama_model_loader: failed to load model from",
             MODEL_ACCESS,
@@ -585,6 +617,13 @@ TENSORRT_LLM = Family(
             "TensorRT-LLM worldConfig.cpp: the launched MPI world does not match the engine's tensor x pipeline parallelism",
             example="[TensorRT-LLM][ERROR] Assertion failed: mpiSize == tp * pp"
             " (/app/tensorrt_llm/cpp/tensorrt_llm/runtime/worldConfig.cpp:80)",
+        ),
+        Phrase(
+            r"The following component could not be created: KV cache\b",
+            KV_CACHE_INSUFFICIENT,
+            "TensorRT-LLM PyTorch backend (_torch/pyexecutor/py_executor_creator.py): executor creation ran out of GPU"
+            " memory at the KV cache, after the model's weights were placed",
+            example="The following component could not be created: KV cache",
         ),
     ),
 )

@@ -157,6 +157,14 @@ GRPC = Family(
             example="RuntimeError: Failed to bind to address [::]:50058; set GRPC_VERBOSITY=debug environment variable to"
             " see detailed error message.",
         ),
+        Phrase(
+            r"No address added out of total \d+ resolved",
+            PORT_IN_USE,
+            "gRPC C-core src/core/ext/transport/chttp2/server/chttp2_server.cc: none of the listening addresses could"
+            " be bound",
+            example="E0217 18:17:22.955681883  561428 chttp2_server.cc:1063] UNKNOWN:No address added out of total 1"
+            " resolved for '0.0.0.0:10002'",
+        ),
     ),
 )
 

@@ -146,19 +146,30 @@ def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.removeprefix("VK_ERROR_").split("_"))
 
 
+RADV_CONTEXT_LOST = Phrase(
+    r"The CS has been cancelled because the context is lost",
+    DEVICE_LOST,
+    "Mesa src/amd/vulkan/winsys/amdgpu/radv_amdgpu_cs.c: the kernel reset the GPU context, RADV's form of"
+    " VK_ERROR_DEVICE_LOST",
+    example="radv/amdgpu: The CS has been cancelled because the context is lost. This context is innocent.",
+)
+
 VULKAN = Family(
     runtime="vulkan",
     source=SOURCE,
     names=r"(?<![A-Za-z0-9_])(VK_ERROR_\w+)",
     codes=CODES,
-    phrases=tuple(
-        Phrase(
-            rf"\bvk::{_camel(code.name)}Error\b|\bError{_camel(code.name)}\b",
-            code.outcome,
-            f"Vulkan-Hpp spelling of {code.name}",
-        )
-        for code in CODES
-        if code.outcome is not None and code.name.startswith("VK_ERROR_")
+    phrases=(
+        *(
+            Phrase(
+                rf"\bvk::{_camel(code.name)}Error\b|\bError{_camel(code.name)}\b",
+                code.outcome,
+                f"Vulkan-Hpp spelling of {code.name}",
+            )
+            for code in CODES
+            if code.outcome is not None and code.name.startswith("VK_ERROR_")
+        ),
+        RADV_CONTEXT_LOST,
     ),
 )
 
