@@ -316,7 +316,7 @@ def _literals_of(items: list[Any]) -> list[str] | None:
             branches = [_literals_of(list(branch)) for branch in value[1]]
             if all(branches):
                 inner = [literal for branch in branches for literal in branch or ()]
-        elif op is sre.SUBPATTERN:
+        elif op is sre.SUBPATTERN and not value[1] & re.IGNORECASE:
             inner = _literals_of(list(value[-1]))
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and value[0] >= 1:
             inner = _literals_of(list(value[2]))

@@ -118,4 +118,31 @@ GPUSTACK = Family(
     ),
 )
 
-FAMILIES = (METAL, CTRANSLATE2, GRADIO, WEBUI, UNSLOTH, LM_STUDIO, GPUSTACK)
+MLX_LM = Family(
+    runtime="mlx_lm",
+    source="ml-explore/mlx-lm mlx_lm/utils.py _get_classes (the architectures the installed mlx-lm implements)",
+    phrases=(
+        Phrase(
+            r"Model type \S+ not supported\.",
+            CONFIG_ERROR,
+            "the checkpoint's model_type has no module in this mlx-lm",
+            example="ERROR:root:Model type internvl_chat not supported.",
+        ),
+    ),
+)
+
+CPU_PLACEMENT = Family(
+    runtime="cpu_placement",
+    source="applications' own start-up report of the device they put the model on",
+    phrases=(
+        Phrase(
+            r"(?i:\b(?:initiali[sz]ing|loading|placing|moving) (?:the )?(?:\w+ )?model (?:on|to) (?:the )?cpu\b)",
+            NO_DEVICE,
+            "the program placed its model on the CPU: in a GPU cell, the GPU was not there for it (an app that prints"
+            " whether CUDA is available is not read, as an Intel or Apple GPU answers no too)",
+            example="kokoro-tts-1  | 08:21:55 PM | INFO     | Initializing model on cpu",
+        ),
+    ),
+)
+
+FAMILIES = (METAL, CTRANSLATE2, GRADIO, WEBUI, UNSLOTH, LM_STUDIO, GPUSTACK, MLX_LM, CPU_PLACEMENT)

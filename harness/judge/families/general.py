@@ -40,10 +40,14 @@ ERROR_LINE = re.compile(
 """A line the general vocabulary is read on, lowercased: one that says something failed (not "can yield
 errors")."""
 
-WENT_ON_LINE = re.compile(r"(?<!NCCL )\bWARN(?:ING)?\b|\blevel=warn(?:ing)?\b|\[W:|\b[NR]CCL INFO\b", re.IGNORECASE)
-"""A line its program logged as a warning, or NCCL as INFO: it went on, so the general vocabulary does not
-read it. NCCL's WARN is how NCCL reports its errors; its INFO lines narrate probing ("NET/Plugin: Failed to
-find ncclCollNetPlugin symbol ... not supported") on healthy runs."""
+WENT_ON_LINE = re.compile(
+    r"(?<!NCCL )\bWARN(?:ING)?\b|\blevel=warn(?:ing)?\b|\[W:|\b[NR]CCL INFO\b|(?:\S|^)\s{2,}[-\u2022] (?-i:[A-Z])",
+    re.IGNORECASE,
+)
+"""A line its program logged as a warning, or NCCL as INFO, or an indented bullet: the general vocabulary does
+not read it. NCCL's WARN is how NCCL reports its errors; its INFO lines narrate probing ("NET/Plugin: Failed to
+find ncclCollNetPlugin symbol ... not supported") on healthy runs. An indented bullet is a hint list's guess
+("This usually means: - Incompatible model file"), not a report of what happened."""
 
 NOT_KV = r"^(?!.*(?i:kv[ _-]?cache|memory slot))"
 
@@ -75,7 +79,8 @@ GENERAL = Family(
         Phrase(
             r"(?i)kv[ _-]?cache\b.{0,80}(?:insufficient|not enough|too small|larger than|exceeds?|no (?:free|available)"
             r"|free space|\bfull\b|cannot hold|can't hold)|(?:insufficient|not enough|no (?:free|available)|failed to find)"
-            r"\b.{0,40}kv[ _-]?cache|memory slot for (?:the )?batch",
+            r"\b.{0,40}kv[ _-]?cache|memory slot for (?:the )?batch"
+            r"|(?:could not|couldn't|unable to|cannot) find (?:a |any )?(?:free )?(?:kv[ _-]?cache|memory) slot",
             KV_CACHE_INSUFFICIENT,
             "the KV cache (not the weights) has no room for the requests or the context length",
             example="https://github.com/ggml-org/llama.cpp/issues/29090: "
@@ -133,7 +138,7 @@ GENERAL = Family(
             r"|\bconfig(?:uration)? error\b|version\w*(?: tag)? (?:does not|doesn't|do not) match"
             r"|\brequires? (?:\S+ ){0,3}(?:sm_?\d+|compute capability)|\b(?:does not|doesn't) support\b"
             r"|\b(?:please|try(?: to)?) (?:increase|decrease|reduce|raise|lower|set|specify|pass|enable|disable) (?:the )?"
-            r"[`'\"]?(?:--)?[a-z]+[_-][\w-]+"
+            r"[`'\"]?(?:--)?[a-z]+[_-][\w-]+|got an unexpected keyword argument '\w+-[\w-]+'"
             r"|lib(?:cudart|cublas\w*|cudnn\w*|nvrtc|nccl|cufft|curand|cusparse|cusolver|nvJitLink)\S*\.so(?:\.\d+)*: cannot open",
             CONFIG_ERROR,
             "settings, arguments or library versions the program refuses",

@@ -284,6 +284,13 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="ContextLimit: 519/2048, Processing:11.37s (22.3ms/T), Generation:1.19s (118.9ms/T), Total:12.56s (0.80T/s)",
     ),
     ReadyPattern(
+        "SD.Next, answering",
+        r"\bAPI user=\S+ code=2\d\d http/[\d.]+ (?:GET|POST) /",
+        "vladmandic/sdnext modules/api/middleware.py: its API access log, once the UI and API are up",
+        "2024 to 2026",
+        example="02:28:12-130753 INFO     API user=None code=200 http/1.1 GET /sdapi/v1/motd 119.147.160.249 0.4232",
+    ),
+    ReadyPattern(
         "LocalAI, answering",
         r"^\[[^\]\s]+\]:\d+\s+2\d\d\s+-\s+POST\s+/v1/\S+",
         "LocalAI's fiber access log (api/api.go logger): a model request was answered",

@@ -302,6 +302,13 @@ OLLAMA = Family(
     phrases=(
         Phrase(r"llama runner process (?:has terminated|no longer running)", ENGINE_FAILED, "Ollama llm/server.go"),
         Phrase(
+            r"failed to decode batch: could not find a kv cache slot",
+            KV_CACHE_INSUFFICIENT,
+            "Ollama runner/ollamarunner/runner.go (and llamarunner): a request's batch found no room left in the KV"
+            " cache, and the runner panics",
+            example="panic: failed to decode batch: could not find a kv cache slot (length: 2560)",
+        ),
+        Phrase(
             r"llama runner exited with error|error starting llama runner",
             ENGINE_FAILED,
             "Ollama llm/llama.go (2023, before llm/server.go): the runner subprocess died while starting",
@@ -676,6 +683,33 @@ ARGPARSE = Family(
     ),
 )
 
+NIM = Family(
+    runtime="nim",
+    source="NVIDIA NIM for LLMs: vllm_nvext/utils/caches.py check_cache_dir (the model cache the container downloads into)",
+    phrases=(
+        Phrase(
+            r"Unable to write to NIM_CACHE_PATH",
+            MODEL_ACCESS,
+            "the model cache cannot be written, so the model cannot be fetched into it",
+            example="RuntimeError: Unable to write to NIM_CACHE_PATH (/mnt/models/cache)",
+        ),
+    ),
+)
+
+TORCHSERVE = Family(
+    runtime="torchserve",
+    source="pytorch/serve ts/model_service_worker.py (the Python backend worker the frontend starts per model)",
+    phrases=(
+        Phrase(
+            r"\bBackend worker process died\b",
+            ENGINE_FAILED,
+            "the backend worker raised while loading or serving the model; its traceback follows on MODEL_LOG lines",
+            example="2023-07-26T11:09:00,267 [INFO ] W-9001-smart_recruit_1_1_0_1.0-stdout MODEL_LOG - Backend worker"
+            " process died.",
+        ),
+    ),
+)
+
 FAMILIES = (
     VLLM,
     SGLANG,
@@ -683,6 +717,8 @@ FAMILIES = (
     OLLAMA,
     LLAMA_CPP,
     TEI,
+    NIM,
+    TORCHSERVE,
     XINFERENCE,
     LOCALAI,
     RAMALAMA,

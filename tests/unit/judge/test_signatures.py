@@ -352,12 +352,33 @@ def test_the_literal_prefilter_lets_every_real_line_through(line: str) -> None:
             assert any(literal in line for literal in literals), (pattern, literals)
 
 
-@given(st.sampled_from([*ALL_PATTERNS, r"ab(?:cd|ef)+g", r"x{2,3}yz", r"(?:foo)?bar", r"a|b", r"(?i)Error"]), st.data())
+@given(
+    st.sampled_from(
+        [
+            *ALL_PATTERNS,
+            r"ab(?:cd|ef)+g",
+            r"x{2,3}yz",
+            r"(?:foo)?bar",
+            r"a|b",
+            r"(?i)Error",
+            r"(?i:Error) on cpu",
+            r"x(?i:Err)",
+        ]
+    ),
+    st.data(),
+)
 def test_required_literals_are_in_every_match(pattern: str, data: st.DataObject) -> None:
+    """A case-insensitive group's letters are no literal: `(?i:Error)` matches `ERROR`."""
     literals = required_literals(pattern)
     line = data.draw(st.from_regex(pattern))
     if literals is not None:
         assert any(literal in line for literal in literals)
+
+
+def test_a_case_insensitive_group_gives_no_literal() -> None:
+    assert required_literals(r"(?i:initializing) model on cpu") == [" model on cpu"]
+    assert required_literals(r"(?i:error)") is None
+    assert classify_lines(["INFO | Initializing model on cpu"])[0] == "no_device"
 
 
 def _one_line_per_outcome() -> dict[str, str]:
