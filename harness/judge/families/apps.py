@@ -1,6 +1,6 @@
 """Libraries and applications people run on GPUs beside the big servers: Apple's Metal (through MLX and
 PyTorch's MPS), CTranslate2 (faster-whisper), gradio (the web UIs), AUTOMATIC1111's launcher, unsloth, LM
-Studio, GPUStack."""
+Studio, GPUStack, mlx-lm, Lemonade, InvokeAI."""
 
 from __future__ import annotations
 
@@ -145,4 +145,44 @@ CPU_PLACEMENT = Family(
     ),
 )
 
-FAMILIES = (METAL, CTRANSLATE2, GRADIO, WEBUI, UNSLOTH, LM_STUDIO, GPUSTACK, MLX_LM, CPU_PLACEMENT)
+LEMONADE = Family(
+    runtime="lemonade",
+    source="lemonade-sdk/lemonade: the server's router and the wrapped back-end servers it starts (llama-server,"
+    " whisper-server, vllm-server)",
+    phrases=(
+        Phrase(
+            r"\((?:Router|Server)\) (?:Retry also failed|Failed to load model): \S+ failed to start"
+            r"|\(WrappedServer\) \S+ process has terminated with exit code",
+            ENGINE_FAILED,
+            "the back-end server it wraps died or never became ready; the cause, if any, is in that server's lines",
+            example="2026-05-08 11:50:25.741 [Error] (Router) Failed to load model: vllm-server failed to start within timeout",
+        ),
+    ),
+)
+
+INVOKEAI = Family(
+    runtime="invokeai",
+    source="invoke-ai/InvokeAI invokeai/app/api_app.py and run_app.py (the torch device it reports at start)",
+    phrases=(
+        Phrase(
+            r"\[InvokeAI\]::INFO --> (?:GPU device = cpu|Using torch device: CPU)\b",
+            NO_DEVICE,
+            "InvokeAI chose the CPU: torch saw no CUDA or MPS device",
+            example="[2023-10-05 01:21:29,458]::[InvokeAI]::INFO --> GPU device = cpu",
+        ),
+    ),
+)
+
+FAMILIES = (
+    METAL,
+    CTRANSLATE2,
+    GRADIO,
+    WEBUI,
+    UNSLOTH,
+    LM_STUDIO,
+    GPUSTACK,
+    MLX_LM,
+    CPU_PLACEMENT,
+    LEMONADE,
+    INVOKEAI,
+)

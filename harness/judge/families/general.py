@@ -128,7 +128,7 @@ GENERAL = Family(
         ),
         Phrase(
             r"(?i)\binvalid (?:value|choice|option|configuration|config|parameter|literal|dtype|setting)s?\b"
-            r"|\bunrecognized (?:arguments?|options?|parameters?)|\bunknown (?:argument|option|value|parameter|flag|architecture|model type)s?\b"
+            r"|\bunrecognized (?:arguments?|options?|parameters?)|\bunknown (?:\w+ )?(?:argument|option|value|parameter|flag|architecture|model type)s?\b"
             r"|error while handling argument|\berror: argument\b|\b(?:is|are) not supported\b|\bnot supported (?:on|by|for|with|in|yet)\b"
             r"|\bunsupported\b|\bincompatib(?:le|ility)\b|\b(?:must|has to|have to) (?:be|have|not be) (?:a |an |one of|greater|less|smaller|larger|at least"
             r"|at most|(?:evenly )?divisible|set|between|specified|provided|either|equal|in |the same|built|compiled"

@@ -291,7 +291,22 @@ TRANSFORMERS = Family(
     ),
 )
 
+MODELSCOPE = Family(
+    runtime="modelscope",
+    source="modelscope/modelscope hub/api.py get_valid_revision and hub/errors.py (the hub vLLM reads with"
+    " VLLM_USE_MODELSCOPE)",
+    phrases=(
+        Phrase(
+            r"The model: \S+ has no revision: \S+ !|\bmodelscope\.hub\.errors\.NotExistError\b",
+            MODEL_ACCESS,
+            "the model or the revision asked for is not on the hub",
+            example="ERROR 05-12 15:40:22 engine.py:400] The model: Qwen/Qwen2.5-VL-7B-Instruct has no revision: main !",
+        ),
+    ),
+)
+
 FAMILIES = (
     HUB,
     TRANSFORMERS,
+    MODELSCOPE,
 )

@@ -284,6 +284,14 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="ContextLimit: 519/2048, Processing:11.37s (22.3ms/T), Generation:1.19s (118.9ms/T), Total:12.56s (0.80T/s)",
     ),
     ReadyPattern(
+        "InvokeAI",
+        r"\bInvoke running on https?://\S+ \(Press CTRL\+C to quit\)",
+        "invoke-ai/InvokeAI invokeai/app/run_app.py: printed once the app and its model manager are up, as uvicorn"
+        " starts serving (3.x printed uvicorn's own line)",
+        "4.x to 6.x",
+        example="[2025-04-26 11:09:00,626]::[InvokeAI]::INFO --> Invoke running on http://127.0.0.1:9090 (Press CTRL+C to quit)",
+    ),
+    ReadyPattern(
         "SD.Next, answering",
         r"\bAPI user=\S+ code=2\d\d http/[\d.]+ (?:GET|POST) /",
         "vladmandic/sdnext modules/api/middleware.py: its API access log, once the UI and API are up",

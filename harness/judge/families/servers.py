@@ -174,6 +174,14 @@ VLLM = Family(
         ),
         Phrase(r"WorkerProc failed to start", ENGINE_FAILED, "vLLM v1/executor/multiproc_executor.py"),
         Phrase(
+            r"WorkerProc initialization failed due to an exception in a background process",
+            ENGINE_FAILED,
+            "vLLM v1/executor/multiproc_executor.py wait_for_ready (and the vllm-ascend fork's copy): a worker died"
+            " while starting; its own traceback is the cause",
+            example="Exception: WorkerProc initialization failed due to an exception in a background process. See stack"
+            " trace for root cause.",
+        ),
+        Phrase(
             r"Worker proc \S+ died unexpectedly",
             ENGINE_FAILED,
             "vLLM v1/executor/multiproc_executor.py worker monitor",
@@ -321,6 +329,14 @@ OLLAMA = Family(
             " reached); 412 is the registry refusing an Ollama too old for the model",
             example='Error: pull model manifest: Get "https://registry.ollama.ai/v2/library/deepseek-r1/manifests/32b":'
             " dial tcp: lookup registry.ollama.ai: no such host",
+        ),
+        Phrase(
+            r'^Error: (?:Head|Get) "https?://[^"\s]*/blobs/sha256[:/]',
+            MODEL_ACCESS,
+            "Ollama server/download.go: a model blob could not be fetched from the registry or the storage it"
+            " redirects to",
+            example='Error: Head "https://dd20bb891979d25aebc8bec07b2b3bbc.r2.cloudflarestorage.com/ollama/docker/registry/v2'
+            '/blobs/sha256/89/8934d96d3f08982e95922b2b7a2c626a1fe873d7c3b06e8e56d7bc0a1fef9246/data?X-Amz-Algorithm=AWS4"',
         ),
         Phrase(
             r"requires a newer version of Ollama",
