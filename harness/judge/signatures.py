@@ -36,7 +36,7 @@ from harness.judge.families import (
     vulkan,
     xla,
 )
-from harness.judge.families.general import ERROR_LINE, GENERAL, GENERAL_FAMILY, WENT_ON_LINE
+from harness.judge.families.general import ERROR_LINE, GENERAL, GENERAL_FAMILY, GENERAL_SKIPS
 from harness.judge.families.ready import BUILTIN_READY, READY_VOIDS, ReadyPattern
 from harness.outcomes import CAUSES, CRASHED, ERROR, NOT_RUN, RANK, READY, TIMEOUT, UNKNOWN, WRAPPERS
 
@@ -316,8 +316,10 @@ def _literals_of(items: list[Any]) -> list[str] | None:
             branches = [_literals_of(list(branch)) for branch in value[1]]
             if all(branches):
                 inner = [literal for branch in branches for literal in branch or ()]
-        elif op is sre.SUBPATTERN and not value[1] & re.IGNORECASE:
-            inner = _literals_of(list(value[-1]))
+        elif op is sre.SUBPATTERN:
+            _group, add_flags, _del_flags, body = value
+            if not (add_flags & re.IGNORECASE):
+                inner = _literals_of(list(body))
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and value[0] >= 1:
             inner = _literals_of(list(value[2]))
         if inner:
@@ -353,22 +355,24 @@ def trie_regex(literals: Iterable[str]) -> str:
 class _Prefilter:
     """Tells cheaply whether a line may match any of the patterns: one regex of the patterns' required
     literals (a trie of plain strings, which `re` scans fast), plus the patterns whose literals are not
-    known."""
+    known, searched one by one (joined, one's global flag, group name or backreference would break the
+    others')."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
         literals: set[str] = set()
-        unknown: set[str] = set()
+        self._unknown: list[re.Pattern[str]] = []
         for pattern in patterns:
             found = required_literals(pattern)
             if found:
                 literals.update(found)
             else:
-                unknown.add(f"(?:{pattern})")
-        alternatives = sorted(unknown) + ([trie_regex(literals)] if literals else [])
-        self._any = re.compile("|".join(alternatives)) if alternatives else None
+                self._unknown.append(re.compile(pattern))
+        self._literals = re.compile(trie_regex(literals)) if literals else None
 
     def may_match(self, line: str) -> bool:
-        return self._any is not None and self._any.search(line) is not None
+        if self._literals is not None and self._literals.search(line) is not None:
+            return True
+        return any(pattern.search(line) for pattern in self._unknown)
 
 
 _ERROR_WORDS = _Prefilter([ERROR_LINE.pattern])
@@ -379,7 +383,9 @@ def is_error_line(text: str) -> bool:
     """Whether a line says something failed; the general vocabulary reads only these."""
     lowered = text.lower()
     return (
-        _ERROR_WORDS.may_match(lowered) and ERROR_LINE.search(lowered) is not None and WENT_ON_LINE.search(text) is None
+        _ERROR_WORDS.may_match(lowered)
+        and ERROR_LINE.search(lowered) is not None
+        and GENERAL_SKIPS.search(text) is None
     )
 
 

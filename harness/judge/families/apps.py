@@ -1,6 +1,6 @@
 """Libraries and applications people run on GPUs beside the big servers: Apple's Metal (through MLX and
 PyTorch's MPS), CTranslate2 (faster-whisper), gradio (the web UIs), AUTOMATIC1111's launcher, unsloth, LM
-Studio, GPUStack, mlx-lm, Lemonade, InvokeAI."""
+Studio, mlx-lm, Kokoro-FastAPI, Lemonade, InvokeAI."""
 
 from __future__ import annotations
 
@@ -104,20 +104,6 @@ LM_STUDIO = Family(
     ),
 )
 
-GPUSTACK = Family(
-    runtime="gpustack",
-    source="gpustack/gpustack gpustack/worker/worker_manager.py (the per-GPU RPC servers it supervises)",
-    phrases=(
-        Phrase(
-            r"RPC server for GPU \d+ is not running",
-            ENGINE_FAILED,
-            "the worker found the RPC server it started for a GPU dead and restarts it",
-            example="2024-12-19T11:32:09+08:00 - gpustack.worker.worker_manager - WARNING - RPC server for GPU 0 is not"
-            " running, pid 12608, restarting.",
-        ),
-    ),
-)
-
 MLX_LM = Family(
     runtime="mlx_lm",
     source="ml-explore/mlx-lm mlx_lm/utils.py _get_classes (the architectures the installed mlx-lm implements)",
@@ -131,15 +117,16 @@ MLX_LM = Family(
     ),
 )
 
-CPU_PLACEMENT = Family(
-    runtime="cpu_placement",
-    source="applications' own start-up report of the device they put the model on",
+KOKORO_FASTAPI = Family(
+    runtime="kokoro_fastapi",
+    source="remsky/Kokoro-FastAPI api/src/main.py lifespan (the device it initialises the TTS model on)",
     phrases=(
         Phrase(
-            r"(?i:\b(?:initiali[sz]ing|loading|placing|moving) (?:the )?(?:\w+ )?model (?:on|to) (?:the )?cpu\b)",
+            r"\bInitializing model on cpu\s*$",
             NO_DEVICE,
-            "the program placed its model on the CPU: in a GPU cell, the GPU was not there for it (an app that prints"
-            " whether CUDA is available is not read, as an Intel or Apple GPU answers no too)",
+            "the server put its model on the CPU: torch saw no GPU. Only the whole model's placement is read: healthy"
+            " servers put helpers on the CPU on purpose ('Loading VAD model on CPU', 'Moving model to CPU' to offload),"
+            " and 'CUDA available: False' is also what an Intel or Apple GPU host prints",
             example="kokoro-tts-1  | 08:21:55 PM | INFO     | Initializing model on cpu",
         ),
     ),
@@ -152,7 +139,7 @@ LEMONADE = Family(
     phrases=(
         Phrase(
             r"\((?:Router|Server)\) (?:Retry also failed|Failed to load model): \S+ failed to start"
-            r"|\(WrappedServer\) \S+ process has terminated with exit code",
+            r"|\(WrappedServer\) \S+ process has terminated with exit code:? (?!0\b)",
             ENGINE_FAILED,
             "the back-end server it wraps died or never became ready; the cause, if any, is in that server's lines",
             example="2026-05-08 11:50:25.741 [Error] (Router) Failed to load model: vllm-server failed to start within timeout",
@@ -180,9 +167,8 @@ FAMILIES = (
     WEBUI,
     UNSLOTH,
     LM_STUDIO,
-    GPUSTACK,
     MLX_LM,
-    CPU_PLACEMENT,
+    KOKORO_FASTAPI,
     LEMONADE,
     INVOKEAI,
 )

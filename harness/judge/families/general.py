@@ -40,12 +40,12 @@ ERROR_LINE = re.compile(
 """A line the general vocabulary is read on, lowercased: one that says something failed (not "can yield
 errors")."""
 
-WENT_ON_LINE = re.compile(
-    r"(?<!NCCL )\bWARN(?:ING)?\b|\blevel=warn(?:ing)?\b|\[W:|\b[NR]CCL INFO\b|(?:\S|^)\s{2,}[-\u2022] (?-i:[A-Z])",
+GENERAL_SKIPS = re.compile(
+    r"(?<!NCCL )\bWARN(?:ING)?\b|\blevel=warn(?:ing)?\b|\[W:|\b[NR]CCL INFO\b|(?:^|[\])|:])\s{2,}[-\u2022] (?-i:[A-Z])",
     re.IGNORECASE,
 )
-"""A line its program logged as a warning, or NCCL as INFO, or an indented bullet: the general vocabulary does
-not read it. NCCL's WARN is how NCCL reports its errors; its INFO lines narrate probing ("NET/Plugin: Failed to
+"""A line its program logged as a warning, or NCCL as INFO, or an indented bullet (at the line's start or
+after a logger's prefix, not a padded level name): the general vocabulary does not read it. NCCL's WARN is how NCCL reports its errors; its INFO lines narrate probing ("NET/Plugin: Failed to
 find ncclCollNetPlugin symbol ... not supported") on healthy runs. An indented bullet is a hint list's guess
 ("This usually means: - Incompatible model file"), not a report of what happened."""
 
@@ -93,7 +93,7 @@ GENERAL = Family(
             r"(?:not (?:available|found|detected|present|visible)|unavailable)\b"
             r"|(?:could not|couldn't|unable to|failed to|cannot) (?:find|detect|locate|initiali[sz]e) (?:any |a |the )?"
             r"(?:[\w-]+ ){0,2}(?:GPUs?|devices?|drivers?|NVML|NPUs?)\b"
-            r"|\bno (?:CUDA|ROCm|HIP|XPU|NPU|MPS|GPU)s?(?: (?:or|and|nor|/) (?:CUDA|ROCm|HIP|XPU|NPU|MPS|GPU)s?)*"
+            r"|\bno (?:CUDA|ROCm|HIP|XPU|NPU|MPS|GPU)s?(?:(?: (?:or|and|nor) |\s?/\s?)(?:CUDA|ROCm|HIP|XPU|NPU|MPS|GPU)s?)*"
             r" (?:is |are )?(?:available|found|detected)\b",
             NO_DEVICE,
             "how programs say no accelerator or driver is there",
@@ -119,7 +119,7 @@ GENERAL = Family(
         Phrase(
             r"(?i)address already in use|\bEADDRINUSE\b|\bports? (?:\S+ ){0,4}(?:is|are) (?:already )?(?:in use|taken|occupied)"
             r"|only one usage of each socket address|\b(?:port|address)\w* (?:\w+ ){0,4}(?:bound already|already bound)"
-            r"|\bport \d+\b.{0,80}\b(?:is|are) (?:not available|unavailable)\b"
+            r"|\bport \d+\b.{0,50}\b(?:is|are) (?:not available|unavailable)\b"
             r"|\bport\S* .{0,40}\bused by (?:a|another) process",
             PORT_IN_USE,
             "the listening port is taken",
@@ -128,7 +128,7 @@ GENERAL = Family(
         ),
         Phrase(
             r"(?i)\binvalid (?:value|choice|option|configuration|config|parameter|literal|dtype|setting)s?\b"
-            r"|\bunrecognized (?:arguments?|options?|parameters?)|\bunknown (?:\w+ )?(?:argument|option|value|parameter|flag|architecture|model type)s?\b"
+            r"|\bunrecognized (?:arguments?|options?|parameters?)|\bunknown (?:argument|option|value|parameter|flag|architecture|model type)s?\b|\bunknown \w+ architecture\b"
             r"|error while handling argument|\berror: argument\b|\b(?:is|are) not supported\b|\bnot supported (?:on|by|for|with|in|yet)\b"
             r"|\bunsupported\b|\bincompatib(?:le|ility)\b|\b(?:must|has to|have to) (?:be|have|not be) (?:a |an |one of|greater|less|smaller|larger|at least"
             r"|at most|(?:evenly )?divisible|set|between|specified|provided|either|equal|in |the same|built|compiled"
@@ -138,7 +138,7 @@ GENERAL = Family(
             r"|\bconfig(?:uration)? error\b|version\w*(?: tag)? (?:does not|doesn't|do not) match"
             r"|\brequires? (?:\S+ ){0,3}(?:sm_?\d+|compute capability)|\b(?:does not|doesn't) support\b"
             r"|\b(?:please|try(?: to)?) (?:increase|decrease|reduce|raise|lower|set|specify|pass|enable|disable) (?:the )?"
-            r"[`'\"]?(?:--)?[a-z]+[_-][\w-]+|got an unexpected keyword argument '\w+-[\w-]+'"
+            r"[`'\"]?(?:--)?(?![\w-]*(?:DEBUG|LOG|TRACE|VERBOS|BLOCKING))[a-z]+[_-][\w-]+|got an unexpected keyword argument '\w+-[\w-]+'"
             r"|lib(?:cudart|cublas\w*|cudnn\w*|nvrtc|nccl|cufft|curand|cusparse|cusolver|nvJitLink)\S*\.so(?:\.\d+)*: cannot open",
             CONFIG_ERROR,
             "settings, arguments or library versions the program refuses",

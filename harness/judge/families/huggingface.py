@@ -192,11 +192,12 @@ HUB = Family(
             "huggingface_hub hf_raise_for_status (gated or private repository)",
         ),
         Phrase(
-            r"HTTPSConnectionPool\(host='(?:huggingface\.co|hf\.co|cdn-lfs\S*\.hf\.co|hf-mirror\.com)'"
+            r"HTTPSConnectionPool\(host='(?:huggingface\.co|hf\.co|cdn-lfs\S*\.hf\.co|hf-mirror\.com)'(?!.*\bthrown while requesting\b)"
             r"|Connection error, and we cannot find the requested files in the disk cache",
             MODEL_ACCESS,
             "requests/urllib3 through huggingface_hub and older transformers (the hub, or the mirror HF_ENDPOINT"
-            " names, cannot be reached)",
+            " names, cannot be reached); http_backoff's warning of a retry ('... thrown while requesting HEAD ...')"
+            " is not read, as the next try may succeed",
             example="requests.exceptions.ProxyError: (MaxRetryError(\"HTTPSConnectionPool(host='hf-mirror.com', port=443):"
             " Max retries exceeded with url: /sentence-transformers/all-MiniLM-L6-v2/resolve/main/adapter_config.json",
         ),
@@ -220,11 +221,11 @@ HUB = Family(
     ),
     raised=(
         Raised(
-            r"huggingface_hub/file_download\.py:(?:http_get|_download_to_tmp_and_move|_chunk_iter)$",
+            r"huggingface_hub/file_download\.py:(?:http_get|_download_to_tmp_and_move)$",
             MODEL_ACCESS,
             "huggingface_hub file_download.py: the download of a model file broke while streaming it (the"
             " connection, or the disk it is written to)",
-            exceptions=r"OSError|IOError|[\w.]*(?:Connection|Timeout|ChunkedEncoding|Protocol|Read)\w*Error",
+            exceptions=r"OSError|\w*(?:Connection|ChunkedEncoding|Protocol)\w*Error",
             example='File "/venv/lib/python3.10/site-packages/huggingface_hub/file_download.py", line 455, in http_get'
             "\nOSError: [Errno 28] No space left on device",
         ),

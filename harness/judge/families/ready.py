@@ -278,7 +278,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "KoboldCpp, serving",
-        r"\b(?:ContextLimit|CtxLimit):\s?\d+/\d+, (?:Processing|Amt|Init|Process)",
+        r"\b(?:ContextLimit|CtxLimit):\s?\d+/\d+, (?:Amt|Init|Process)",
         "koboldcpp.py: the summary printed after each generation it served",
         "2023 ('ContextLimit: ..., Processing:') to 2026 ('CtxLimit:..., Amt:' / 'Init:')",
         example="ContextLimit: 519/2048, Processing:11.37s (22.3ms/T), Generation:1.19s (118.9ms/T), Total:12.56s (0.80T/s)",
@@ -287,21 +287,23 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         "InvokeAI",
         r"\bInvoke running on https?://\S+ \(Press CTRL\+C to quit\)",
         "invoke-ai/InvokeAI invokeai/app/run_app.py: printed once the app and its model manager are up, as uvicorn"
-        " starts serving (3.x printed uvicorn's own line)",
+        " starts serving (3.x printed uvicorn's own line). InvokeAI loads a model only when a generation asks for"
+        " it, so this is the end of its start-up, as for ComfyUI",
         "4.x to 6.x",
         example="[2025-04-26 11:09:00,626]::[InvokeAI]::INFO --> Invoke running on http://127.0.0.1:9090 (Press CTRL+C to quit)",
     ),
     ReadyPattern(
         "SD.Next, answering",
-        r"\bAPI user=\S+ code=2\d\d http/[\d.]+ (?:GET|POST) /",
-        "vladmandic/sdnext modules/api/middleware.py: its API access log, once the UI and API are up",
+        r"\bAPI user=\S+ code=2\d\d http/[\d.]+ POST /sdapi/v1/(?:txt2img|img2img)\b",
+        "vladmandic/sdnext modules/api/middleware.py: its API access log of a generation answered (a GET is answered"
+        " whether or not a model loaded)",
         "2024 to 2026",
-        example="02:28:12-130753 INFO     API user=None code=200 http/1.1 GET /sdapi/v1/motd 119.147.160.249 0.4232",
+        example="02:29:40-512233 INFO     API user=None code=200 http/1.1 POST /sdapi/v1/txt2img 127.0.0.1 6.5210",
     ),
     ReadyPattern(
         "LocalAI, answering",
-        r"^\[[^\]\s]+\]:\d+\s+2\d\d\s+-\s+POST\s+/v1/\S+",
-        "LocalAI's fiber access log (api/api.go logger): a model request was answered",
+        r"^\[[^\]\s]+\]:\d+\s+2\d\d\s+-\s+POST\s+/v1/(?:(?:chat/)?completions|embeddings|audio/|images/)",
+        "LocalAI's fiber access log (api/api.go logger): a request that runs a model was answered",
         "2023 to 2024",
         example="[127.0.0.1]:53912  200  -  POST     /v1/chat/completions",
     ),
@@ -367,7 +369,8 @@ READY_VOIDS: tuple[ReadyVoid, ...] = (
         "any process",
         r"Assertion [`'][^\n]{0,2000}' failed\.\s*$|\bGGML_ASSERT\([^\n]{0,2000}\) failed"
         r"|^(?:.*: )?(?:Aborted|Segmentation fault)(?: \(core dumped\))?\s*$|^(?:.*: )?line \d+: +\d+ (?:Aborted|Segmentation fault)\b"
-        r"|(?:^|\s)zsh: (?:abort|segmentation fault)\b|^\[\d+\]\+?\s+(?:\d+ )?(?:abort|segmentation fault|Aborted|Segmentation fault)\b"
+        r"|(?:^|\s)zsh: (?:abort|segmentation fault)\b"
+        r"|^\[\d+\][+-]?\s+(?:\d+ )?(?:abort|segmentation fault|Aborted|Segmentation fault)(?: \(core dumped\))?\s{2,}\S"
         r"|(?:^|\s)Fatal Python error: (?!_enter_buffered_busy)"
         r"|(?:^|\s)terminate called after throwing an instance of",
         "glibc assert(), ggml's abort, the shell's report of a process killed by SIGABRT or SIGSEGV (also as a job,"

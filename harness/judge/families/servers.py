@@ -432,7 +432,7 @@ LLAMA_CPP = Family(
         Phrase(
             r"unknown \(magic, version\) combination: ",
             MODEL_ACCESS,
-            "llama.cpp llama.cpp llama_file_loader (2023 GGML builds): the file is not in a format this build reads",
+            "llama.cpp (2023 GGML builds) llama.cpp's llama_file_loader: the file is not in a format this build reads",
             example="error loading model: unknown (magic, version) combination: 46554747, 00000002; is this really a GGML file?",
         ),
         Phrase(

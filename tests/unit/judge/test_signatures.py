@@ -378,7 +378,23 @@ def test_required_literals_are_in_every_match(pattern: str, data: st.DataObject)
 def test_a_case_insensitive_group_gives_no_literal() -> None:
     assert required_literals(r"(?i:initializing) model on cpu") == [" model on cpu"]
     assert required_literals(r"(?i:error)") is None
-    assert classify_lines(["INFO | Initializing model on cpu"])[0] == "no_device"
+    merged = merge_signatures([("cpu_fallback", [r"(?i:initializing) model on cpu"], None)])
+    assert classify_lines(["INFO | INITIALIZING model on cpu"], merged)[0] == "cpu_fallback"
+
+
+def test_patterns_without_literals_keep_their_own_flags_groups_and_backreferences() -> None:
+    merged = merge_signatures(
+        [
+            ("flagged", [r"(?i)my gpu fell over"], None),
+            ("named_a", [r"(?P<n>[ab]{3})\b"], None),
+            ("named_c", [r"(?P<n>[cd]{3})\b"], None),
+            ("doubled", [r"^([xy])\1[xy]$"], None),
+        ]
+    )
+    assert classify_lines(["MY GPU FELL OVER"], merged)[0] == "flagged"
+    assert classify_lines(["cdc"], merged)[0] == "named_c"
+    assert classify_lines(["xxy"], merged)[0] == "doubled"
+    assert classify_lines(["srv done"], merged, ready_patterns=[r"(?i)SRV DONE"])[0] == READY
 
 
 def _one_line_per_outcome() -> dict[str, str]:
@@ -512,6 +528,55 @@ def test_a_server_up_on_a_machine_its_gpu_build_cannot_use_is_not_ready() -> Non
         "* Running on local URL:  http://127.0.0.1:6969",
     ]
     assert classify_lines(too_new)[0] == "config_error"
+
+
+@pytest.mark.parametrize(
+    "healthy",
+    [
+        "2025-01-10 10:00:05 INFO     Loading VAD model on CPU",
+        "Moving model to CPU",
+        "[0] Aborted request chatcmpl-8d2c1a after the client disconnected",
+        "WARNING 01-10 10:00:00 huggingface_hub.utils._http: '(MaxRetryError(\"HTTPSConnectionPool(host='hf-mirror.com',"
+        " port=443): Read timed out. (read timeout=10)\"), '(Request ID: 1234)')' thrown while requesting HEAD"
+        " https://hf-mirror.com/Qwen/Qwen2.5-7B-Instruct/resolve/main/config.json",
+        "2024-12-19T11:32:09+08:00 - gpustack.worker.worker_manager - WARNING - RPC server for GPU 0 is not running,"
+        " pid 12608, restarting.",
+        "2026-05-08 11:45:00.100 [Info] (WrappedServer) llama-server process has terminated with exit code: 0",
+    ],
+)
+def test_lines_a_healthy_server_prints_do_not_spoil_its_ready_line(healthy: str) -> None:
+    """Helpers put on the CPU on purpose, a client's aborted request, a download retry that may succeed, a
+    supervised restart, a planned unload."""
+    assert classify_lines(["INFO:     Application startup complete.", healthy])[0] == READY
+    assert classify_lines([healthy, "INFO:     Application startup complete."])[0] == READY
+
+
+def test_a_job_line_of_the_shell_voids_a_ready_line_in_both_shells() -> None:
+    answered = "srv  log_server_r: done request: POST /completion 127.0.0.1 200"
+    for death in (
+        "[1]    474256 segmentation fault  ./server -m Llama/llama-2-13b-chat.Q4_K_M.gguf --port 8080",
+        "[1]+  Segmentation fault      (core dumped) ./server -m model.gguf",
+        "[2]-  Aborted                 ./llama-server -m model.gguf",
+    ):
+        assert classify_lines([answered, death])[0] == UNKNOWN, death
+
+
+def test_a_padded_level_name_is_not_a_bullet_but_a_hint_list_is() -> None:
+    assert classify_lines(["2024-05-01 10:00:00,123 ERROR    - Failed to allocate 2.00 GiB for the model"])[0] == "oom"
+    hints = [
+        "2026-07-02 09:59:38.002 [Error] (WrappedServer) llama-server process has terminated with exit code: 1",
+        "2026-07-02 09:59:38.002 [Error] (WrappedServer) This usually means:",
+        "2026-07-02 09:59:38.002 [Error] (WrappedServer)   - Incompatible model file",
+    ]
+    assert classify_lines(hints)[0] == "engine_failed"
+
+
+def test_a_debugging_hint_under_a_wrapper_is_not_a_configuration_error() -> None:
+    lines = [
+        "(EngineCore_DP0 pid=1) ERROR 01-02 03:04:05 [multiproc_executor.py:100] WorkerProc failed to start.",
+        "ERROR: Worker initialization failed; please set NCCL_DEBUG=INFO for details",
+    ]
+    assert classify_lines(lines)[0] == "engine_failed"
 
 
 def test_the_general_vocabulary_does_not_read_lines_logged_as_warnings() -> None:
