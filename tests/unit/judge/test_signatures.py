@@ -537,7 +537,8 @@ def test_a_server_up_on_a_machine_its_gpu_build_cannot_use_is_not_ready() -> Non
         "Moving model to CPU",
         "[0] Aborted request chatcmpl-8d2c1a after the client disconnected",
         "WARNING 01-10 10:00:00 huggingface_hub.utils._http: '(MaxRetryError("
-        "\"HTTPSConnectionPool(host='hf-mirror.com', port=443): Read timed out. (read timeout=10)\"), '(Request ID: 1234)')' thrown while requesting HEAD"
+        "\"HTTPSConnectionPool(host='hf-mirror.com', port=443): Read timed out. (read timeout=10)\"),"
+        " '(Request ID: 1234)')' thrown while requesting HEAD"
         " https://hf-mirror.com/Qwen/Qwen2.5-7B-Instruct/resolve/main/config.json",
         "2024-12-19T11:32:09+08:00 - gpustack.worker.worker_manager - WARNING - RPC server for GPU 0 is not running,"
         " pid 12608, restarting.",
