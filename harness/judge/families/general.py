@@ -92,7 +92,7 @@ GENERAL = Family(
             r"|\b(?:CUDA|GPUs?|NPUs?|XPUs?|devices?|drivers?|accelerators?|ROCm|HIP|NVML)\b (?:is |are |was |were )?"
             r"(?:not (?:available|found|detected|present|visible)|unavailable)\b"
             r"|(?:could not|couldn't|unable to|failed to|cannot) (?:find|detect|locate|initiali[sz]e) (?:any |a |the )?"
-            r"(?:[\w-]+ ){0,2}(?:GPUs?|devices?|drivers?|NVML|NPUs?)\b"
+            r"(?:[\w-]+ ){0,2}(?:GPUs?|devices?|drivers?|NVML|NPUs?)\b(?!-)"
             r"|\bno (?:CUDA|ROCm|HIP|XPU|NPU|MPS|GPU)s?(?:(?: (?:or|and|nor) |\s?/\s?)(?:CUDA|ROCm|HIP|XPU|NPU|MPS|GPU)s?)*"
             r" (?:is |are )?(?:available|found|detected)\b",
             NO_DEVICE,

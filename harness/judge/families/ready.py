@@ -251,6 +251,14 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="srv  log_server_r: done request: POST /v1/chat/completions 192.168.1.147 200",
     ),
     ReadyPattern(
+        "vLLM offline (LLM.generate), generating",
+        r"^Processed prompts:\s+\d+%\|[^|\n]{0,80}\| *[1-9]\d*/\d+ \[",
+        "vllm/entrypoints/llm.py _run_engine's progress bar: prompts have come back from the engine (a container that"
+        " runs an offline batch or benchmark instead of a server)",
+        "0.2 to 2026",
+        example="Processed prompts:  92%|█████████▏| 184/200 [00:53<00:04,  3.62it/s, est. speed input: 1842.76 toks/s]",
+    ),
+    ReadyPattern(
         "SGLang, serving",
         r"Decode batch[.,] #running-req: \d+",
         "SGLang scheduler log_decode_stats: printed every decode_log_interval steps (40), past the warm-up request",

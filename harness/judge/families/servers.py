@@ -174,6 +174,13 @@ VLLM = Family(
         ),
         Phrase(r"WorkerProc failed to start", ENGINE_FAILED, "vLLM v1/executor/multiproc_executor.py"),
         Phrase(
+            r"NUMA binding was requested, but vLLM could not detect",
+            CONFIG_ERROR,
+            "vLLM utils/numa_utils.py _get_numa_node: --numa-bind asks for a GPU-to-NUMA map this machine does not give",
+            example="RuntimeError: NUMA binding was requested, but vLLM could not detect the GPU-to-NUMA topology"
+            " automatically. Pass --numa-bind-nodes explicitly or disable --numa-bind.",
+        ),
+        Phrase(
             r"WorkerProc initialization failed due to an exception in a background process",
             ENGINE_FAILED,
             "vLLM v1/executor/multiproc_executor.py wait_for_ready (and the vllm-ascend fork's copy): a worker died"

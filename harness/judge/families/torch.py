@@ -4,13 +4,29 @@ torch/cuda/__init__.py _lazy_init, torch.distributed, IPEX), as they print in tr
 from __future__ import annotations
 
 from harness.judge.families import Family, Phrase, word
-from harness.outcomes import COMM_ERROR, CONFIG_ERROR, DEVICE_LOST, ENGINE_FAILED, NO_DEVICE, OOM, PORT_IN_USE
+from harness.outcomes import (
+    COMM_ERROR,
+    CONFIG_ERROR,
+    DEVICE_LOST,
+    ENGINE_FAILED,
+    MODEL_ACCESS,
+    NO_DEVICE,
+    OOM,
+    PORT_IN_USE,
+)
 
 TORCH = Family(
     runtime="torch",
     source="pytorch/pytorch: torch/csrc/Exceptions.cpp, c10/cuda/CUDACachingAllocator.cpp, c10/xpu/XPUCachingAllocator.cpp, "
     "torch/cuda/__init__.py, torch/distributed (DistError classes), ProcessGroupNCCL.cpp, TCPStore/socket.cpp",
     phrases=(
+        Phrase(
+            r"\binvalid load key, '",
+            MODEL_ACCESS,
+            "pickle's UnpicklingError through torch.load: the checkpoint is not a pickle (a download that saved an"
+            " HTML page or was cut short)",
+            example="RuntimeError: Model loading failed: invalid load key, '<'.",
+        ),
         Phrase(
             r"\[c10d\] The client socket has failed to connect to|RendezvousTimeoutError|RendezvousConnectionError|NCCL communicator was aborted",
             COMM_ERROR,
