@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import ahocorasick
+
 from harness.judge.families import (
     Family,
     Phrase,
@@ -331,52 +333,34 @@ def _literals_of(items: list[Any]) -> list[str] | None:
     return max(candidates, key=lambda options: min(len(option) for option in options))
 
 
-def trie_regex(literals: Iterable[str]) -> str:
-    """One regex for a set of literals with shared prefixes factored out (`CU(?:BLAS_|DNN_)`), so the
-    scan tries each prefix once per position instead of every literal."""
-    trie: dict[str, Any] = {}
-    for literal in literals:
-        node = trie
-        for char in literal:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        if list(node) == [""]:
-            return ""
-        ends = "" in node
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if ends else body
-
-    return emit(trie)
-
-
 class _Prefilter:
-    """Tells cheaply whether a line may match any of the patterns: one regex of the patterns' required
-    literals (a trie of plain strings, which `re` scans fast), plus the patterns whose literals are not
-    known, searched one by one (joined, one's global flag, group name or backreference would break the
-    others')."""
+    """Tells cheaply whether a line may match any of the patterns: an Aho-Corasick automaton of the
+    patterns' required literals (one pass over the line, whatever the number of literals: a regex
+    alternation of hundreds of literals tries a branch at every character of a long line), plus the
+    patterns whose literals are not known, searched one by one (joined, one's global flag, group name or
+    backreference would break the others')."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
-        literals: set[str] = set()
+        self._literals = ahocorasick.Automaton()
         self._unknown: list[re.Pattern[str]] = []
         for pattern in patterns:
             found = required_literals(pattern)
             if found:
-                literals.update(found)
+                for literal in found:
+                    self._literals.add_word(literal, literal)
             else:
                 self._unknown.append(re.compile(pattern))
-        self._literals = re.compile(trie_regex(literals)) if literals else None
+        if len(self._literals):
+            self._literals.make_automaton()
 
     def may_match(self, line: str) -> bool:
-        if self._literals is not None and self._literals.search(line) is not None:
+        if len(self._literals) and next(self._literals.iter(line), None) is not None:
             return True
         return any(pattern.search(line) for pattern in self._unknown)
 
 
 _ERROR_WORDS = _Prefilter([ERROR_LINE.pattern])
-"""The words ERROR_LINE needs, as one trie: most lines have none, and a plain scan rules them out."""
+"""The words ERROR_LINE needs: most lines have none, and one pass rules them out."""
 
 
 def is_error_line(text: str) -> bool:
