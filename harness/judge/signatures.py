@@ -10,6 +10,7 @@ wrapper printed before or after it ("Engine core initialization failed").
 from __future__ import annotations
 
 import collections
+import functools
 import hashlib
 import importlib
 import json
@@ -293,13 +294,22 @@ def required_literals(pattern: str) -> list[str] | None:
     `x in line` is a C substring search, tens of times faster than a regex over a long line; a line
     with none of a pattern's literals cannot match it. Reads the regex parser's tree (re._parser),
     and falls back to None on anything it does not know."""
+    found = _parsed_literals(pattern)
+    return None if found is None else list(found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_literals(pattern: str) -> tuple[str, ...] | None:
+    """Parsed once per pattern: every classifier (one per cell, one per saved log) asks for the same
+    few hundred, and parsing them was most of a classifier's start."""
     try:
         tree = importlib.import_module("re._parser").parse(pattern)
     except Exception:
         return None
     if tree.state.flags & re.IGNORECASE:
         return None
-    return _literals_of(list(tree))
+    found = _literals_of(list(tree))
+    return None if found is None else tuple(found)
 
 
 def _literals_of(items: list[Any]) -> list[str] | None:
@@ -363,6 +373,11 @@ _ERROR_WORDS = _Prefilter([ERROR_LINE.pattern])
 """The words ERROR_LINE needs: most lines have none, and one pass rules them out."""
 
 
+_VOIDS = [re.compile(void.pattern) for void in READY_VOIDS]
+_VOID_WORDS = _Prefilter([void.pattern for void in READY_VOIDS])
+"""The same for every classifier: built once, not per log."""
+
+
 def is_error_line(text: str) -> bool:
     """Whether a line says something failed; the general vocabulary reads only these."""
     lowered = text.lower()
@@ -392,8 +407,6 @@ class LogClassifier:
         )
         self._general = [(re.compile(p.regex), p.outcome) for p in ruleset.general_phrases]
         self._seen: set[str] = set()
-        self._voids = [re.compile(v.pattern) for v in READY_VOIDS]
-        self._void_words = _Prefilter([v.pattern for v in READY_VOIDS])
         self.voided: Match | None = None
         """The line after which the server said it did not come up after all."""
         self.line_no = 0
@@ -426,7 +439,7 @@ class LogClassifier:
         if "\x1b" in line:
             line = ANSI_ESCAPE.sub("", line)
         text = line.rstrip("\r\n")
-        if self.ready is not None and self._void_words.may_match(text) and any(v.search(text) for v in self._voids):
+        if self.ready is not None and _VOID_WORDS.may_match(text) and any(v.search(text) for v in _VOIDS):
             self._void_ready(text)
         raised = self._raised(text)
         general_raised = self._general_frame.feed(self.line_no, text)
