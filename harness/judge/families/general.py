@@ -45,8 +45,9 @@ GENERAL_SKIPS = re.compile(
     re.IGNORECASE,
 )
 """A line its program logged as a warning, or NCCL as INFO, or an indented bullet (at the line's start or
-after a logger's prefix, not a padded level name): the general vocabulary does not read it. NCCL's WARN is how NCCL reports its errors; its INFO lines narrate probing ("NET/Plugin: Failed to
-find ncclCollNetPlugin symbol ... not supported") on healthy runs. An indented bullet is a hint list's guess
+after a logger's prefix, not a padded level name): the general vocabulary does not read it. NCCL's WARN
+is how NCCL reports its errors; its INFO lines narrate probing ("NET/Plugin: Failed to find
+ncclCollNetPlugin symbol ... not supported") on healthy runs. An indented bullet is a hint list's guess
 ("This usually means: - Incompatible model file"), not a report of what happened."""
 
 NOT_KV = r"^(?!.*(?i:kv[ _-]?cache|memory slot))"
