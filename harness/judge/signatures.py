@@ -298,21 +298,28 @@ def required_literals(pattern: str) -> list[str] | None:
     return None if found is None else list(found)
 
 
+def folded_literals(pattern: str) -> list[str] | None:
+    """Strings one of which `line.casefold()` contains for every line `pattern` matches, case-insensitive
+    parts included, or None when none can be told: the prefilter of mostly case-insensitive patterns."""
+    found = _parsed_literals(pattern, fold=True)
+    return None if found is None else list(found)
+
+
 @functools.lru_cache(maxsize=4096)
-def _parsed_literals(pattern: str) -> tuple[str, ...] | None:
+def _parsed_literals(pattern: str, fold: bool = False) -> tuple[str, ...] | None:
     """Parsed once per pattern: every classifier (one per cell, one per saved log) asks for the same
     few hundred, and parsing them was most of a classifier's start."""
     try:
         tree = importlib.import_module("re._parser").parse(pattern)
     except Exception:
         return None
-    if tree.state.flags & re.IGNORECASE:
+    if tree.state.flags & re.IGNORECASE and not fold:
         return None
-    found = _literals_of(list(tree))
-    return None if found is None else tuple(found)
+    found = _literals_of(list(tree), fold)
+    return None if found is None else tuple(literal.casefold() if fold else literal for literal in found)
 
 
-def _literals_of(items: list[Any]) -> list[str] | None:
+def _literals_of(items: list[Any], fold: bool = False) -> list[str] | None:
     sre = importlib.import_module("re._constants")
     candidates: list[list[str]] = []
     run = ""
@@ -325,15 +332,15 @@ def _literals_of(items: list[Any]) -> list[str] | None:
             run = ""
         inner: list[str] | None = None
         if op is sre.BRANCH:
-            branches = [_literals_of(list(branch)) for branch in value[1]]
+            branches = [_literals_of(list(branch), fold) for branch in value[1]]
             if all(branches):
                 inner = [literal for branch in branches for literal in branch or ()]
         elif op is sre.SUBPATTERN:
             _group, add_flags, _del_flags, body = value
-            if not (add_flags & re.IGNORECASE):
-                inner = _literals_of(list(body))
+            if fold or not (add_flags & re.IGNORECASE):
+                inner = _literals_of(list(body), fold)
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and value[0] >= 1:
-            inner = _literals_of(list(value[2]))
+            inner = _literals_of(list(value[2]), fold)
         if inner:
             candidates.append(inner)
     if run:
@@ -405,7 +412,7 @@ class LogClassifier:
         self._prefilter = _Prefilter(
             [rule.regex for rule in self._rules] + [r.pattern for r in self._ready] + list(self._conditions)
         )
-        self._general = [(re.compile(p.regex), p.outcome) for p in ruleset.general_phrases]
+        self._general = [(re.compile(p.regex), p.outcome, folded_literals(p.regex)) for p in ruleset.general_phrases]
         self._seen: set[str] = set()
         self.voided: Match | None = None
         """The line after which the server said it did not come up after all."""
@@ -488,7 +495,10 @@ class LogClassifier:
             self._note_general(raised[0].rule.outcome, text, f"raised in {raised[1]}")
         if not self._general or not is_error_line(text):
             return
-        for regex, outcome in self._general:
+        folded = text.casefold()
+        for regex, outcome, needs in self._general:
+            if needs is not None and not any(word in folded for word in needs):
+                continue
             if self._ranks_above_general(outcome) and regex.search(text):
                 self._note_general(outcome, text, "general vocabulary")
 

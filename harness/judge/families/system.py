@@ -158,12 +158,18 @@ GRPC = Family(
             " see detailed error message.",
         ),
         Phrase(
-            r"No address added out of total \d+ resolved",
+            r"No address added out of total \d+ resolved(?!.*(?:Permission denied|Cannot assign requested address))",
             PORT_IN_USE,
             "gRPC C-core src/core/ext/transport/chttp2/server/chttp2_server.cc: none of the listening addresses could"
-            " be bound",
+            " be bound; the summary is read as a port in use unless its child error, on the same line, names"
+            " another bind failure",
             example="E0217 18:17:22.955681883  561428 chttp2_server.cc:1063] UNKNOWN:No address added out of total 1"
             " resolved for '0.0.0.0:10002'",
+        ),
+        Phrase(
+            r"No address added out of total \d+ resolved.*Cannot assign requested address",
+            CONFIG_ERROR,
+            "gRPC C-core's bind summary whose child error is EADDRNOTAVAIL: the host does not have that address",
         ),
     ),
 )

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from harness.judge.families.general import GENERAL
 from harness.judge.signatures import (
     BUILTIN_READY,
     BUILTIN_SIGNATURES,
@@ -17,6 +18,7 @@ from harness.judge.signatures import (
     LogClassifier,
     builtin_ready_patterns,
     classify_lines,
+    folded_literals,
     judge_lines,
     merge_signatures,
     required_literals,
@@ -341,7 +343,11 @@ def test_matrix_signatures_add_and_override_builtins() -> None:
     assert classify_lines(["RuntimeError: CUDA error: out of memory"])[0] == "oom"
 
 
-ALL_PATTERNS = [p for sig in BUILTIN_SIGNATURES for p in sig.regexes] + [r.pattern for r in builtin_ready_patterns()]
+ALL_PATTERNS = (
+    [p for sig in BUILTIN_SIGNATURES for p in sig.regexes]
+    + [r.pattern for r in builtin_ready_patterns()]
+    + [p.regex for p in GENERAL.phrases]
+)
 
 
 @pytest.mark.parametrize("line", [line for _, line in REAL_FAILURE_LINES] + REAL_READY_LINES)
@@ -373,11 +379,16 @@ def test_required_literals_are_in_every_match(pattern: str, data: st.DataObject)
     line = data.draw(st.from_regex(pattern))
     if literals is not None:
         assert any(literal in line for literal in literals)
+    folded = folded_literals(pattern)
+    if folded is not None:
+        assert any(literal in line.casefold() for literal in folded)
 
 
 def test_a_case_insensitive_group_gives_no_literal() -> None:
     assert required_literals(r"(?i:initializing) model on cpu") == [" model on cpu"]
     assert required_literals(r"(?i:error)") is None
+    assert folded_literals(r"(?i:Error)") == ["error"]
+    assert folded_literals(r"(?i)Out of (?:GPU|device) memory") == ["out of "]
     merged = merge_signatures([("cpu_fallback", [r"(?i:initializing) model on cpu"], None)])
     assert classify_lines(["INFO | INITIALIZING model on cpu"], merged)[0] == "cpu_fallback"
 
@@ -585,3 +596,13 @@ def test_the_general_vocabulary_does_not_read_lines_logged_as_warnings() -> None
     assert classify_lines([warned])[0] == UNKNOWN
     nccl = "misc/socket.cc:518 NCCL WARN Net : Call to recv from 10.0.0.2<58355> failed : Broken pipe"
     assert classify_lines([nccl])[0] == "comm_error"
+
+
+def test_grpcs_bind_summary_is_read_by_the_child_error_on_its_line() -> None:
+    summary = "E0217 chttp2_server.cc:1063] UNKNOWN:No address added out of total 1 resolved for '10.0.0.9:50051'"
+    child = " {{children:[UNKNOWN:Unable to configure socket {{children:"
+    child += '[UNKNOWN:{0} {{syscall:"bind", os_error:"{0}"}}]}}]}}'
+    assert classify_lines([summary])[0] == "port_in_use"
+    assert classify_lines([summary + child.format("Address already in use")])[0] == "port_in_use"
+    assert classify_lines([summary + child.format("Cannot assign requested address")])[0] == "config_error"
+    assert classify_lines([summary + child.format("Permission denied")])[0] != "port_in_use"
