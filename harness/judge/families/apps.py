@@ -87,6 +87,12 @@ UNSLOTH = Family(
             "unsloth found no accelerator torch can use",
             example='raise NotImplementedError("Unsloth currently only works on NVIDIA GPUs and Intel GPUs.")',
         ),
+        Phrase(
+            r"Unsloth cannot find any torch accelerator",
+            NO_DEVICE,
+            "unsloth_zoo device_type.py get_device_type (2025 on): torch sees no CUDA, ROCm or XPU device",
+            example="NotImplementedError: Unsloth cannot find any torch accelerator? You need a GPU.",
+        ),
     ),
 )
 
@@ -100,6 +106,13 @@ LM_STUDIO = Family(
             "the engine worker could not load the model; its cause, when printed, comes from the engine (llama.cpp,"
             " MLX)",
             example="- Caused By: Error: Failed to load model",
+        ),
+        Phrase(
+            r"\[Endpoint=loadModel\] Error in channel handler: Error: Error loading model\.",
+            ENGINE_FAILED,
+            "LM Studio 0.3: the model's worker process exited while loading (raised from its onChildExit handler)",
+            example="[2025-02-08 01:29:29.905] [error] [LMSInternal][Client=LM Studio][Endpoint=loadModel] Error in"
+            " channel handler: Error: Error loading model.",
         ),
     ),
 )

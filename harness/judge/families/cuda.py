@@ -24,6 +24,8 @@ CUDA_RUNTIME = Family(
         "Cuda failure '(?P<text>[^']+)'",
         "CUDA (?:Runtime Error|runtime error): (?P<text>[^\\n]+)",
         "CUDA runtime error in .*?\\): (?P<text>[^\\n]+)",
+        "CUDA error \\d+ at \\S+?:\\d+: (?P<text>[^\\n]+)",
+        "\\bError (?P<text>[^\\n]+?) at line \\d+ in file \\S",
     ),
     phrases=(
         Phrase(

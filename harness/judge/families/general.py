@@ -41,14 +41,18 @@ ERROR_LINE = re.compile(
 errors")."""
 
 GENERAL_SKIPS = re.compile(
-    r"(?<!NCCL )\bWARN(?:ING)?\b|\blevel=warn(?:ing)?\b|\[W:|\b[NR]CCL INFO\b|(?:^|[\])|:])\s{2,}[-\u2022] (?-i:[A-Z])",
+    r"(?<!NCCL )\bWARN(?:ING)?\b|\blevel=warn(?:ing)?\b|\[W:|\b[NR]CCL INFO\b|(?:^|[\])|:])\s{2,}[-\u2022] (?-i:[A-Z])"
+    r"|(?<![\w.])(?-i:NameError|AttributeError|IndexError|UnboundLocalError|SyntaxError|IndentationError"
+    r"|ZeroDivisionError|RecursionError): ",
     re.IGNORECASE,
 )
 """A line its program logged as a warning, or NCCL as INFO, or an indented bullet (at the line's start or
 after a logger's prefix, not a padded level name): the general vocabulary does not read it. NCCL's WARN
 is how NCCL reports its errors; its INFO lines narrate probing ("NET/Plugin: Failed to find
 ncclCollNetPlugin symbol ... not supported") on healthy runs. An indented bullet is a hint list's guess
-("This usually means: - Incompatible model file"), not a report of what happened."""
+("This usually means: - Incompatible model file"), not a report of what happened. Python's exceptions
+for a program's own bug (a name or attribute it lacks, an index) say what the code did wrong,
+whatever words their message adds ("The name 'x' is not defined, or not supported in graph mode")."""
 
 NOT_KV = r"^(?!.*(?i:kv[ _-]?cache|memory slot))"
 

@@ -289,6 +289,13 @@ TRANSFORMERS = Family(
         Phrase(
             r"Invalid repository ID or local directory specified", MODEL_ACCESS, "vLLM transformers_utils/config.py"
         ),
+        Phrase(
+            r"\bError no file named .{1,300}? found in directory\b",
+            MODEL_ACCESS,
+            "transformers modeling_utils.py from_pretrained: a local model directory holds no weights file it knows",
+            example="OSError: Error no file named pytorch_model.bin, tf_model.h5, model.ckpt.index or flax_model.msgpack"
+            " found in directory I:\\Textmodels\\TheBloke_chronos-wizardlm-uc-scot-st-13B-GPTQ.",
+        ),
     ),
 )
 
@@ -302,6 +309,23 @@ MODELSCOPE = Family(
             MODEL_ACCESS,
             "the model or the revision asked for is not on the hub",
             example="ERROR 05-12 15:40:22 engine.py:400] The model: Qwen/Qwen2.5-VL-7B-Instruct has no revision: main !",
+        ),
+        Phrase(
+            r"(?:Authentication token does not exist|The authentication token is invalid), failed to access \S+"
+            r"|404 Not Found: \S+ does not exist or is not accessible",
+            MODEL_ACCESS,
+            "hub/errors.py handle_http_response (2022 on; the 404 wording since mid-2026): the hub answered 403 (no"
+            " token, or a bad one) or 404 for the model",
+            example="2024-05-17 23:15:33,005 - modelscope - ERROR - Authentication token does not exist, failed to access"
+            " model 01-ai/Yi-1.5-34B-Chat which may not exist or may be                 private. Please login first.",
+        ),
+        Phrase(
+            r"\b[45]\d\d (?:Client|Server) Error: .{0,200}? for url: https?://(?:www\.)?modelscope\.cn/api/v1/models/",
+            MODEL_ACCESS,
+            "hub/errors.py handle_http_response as released 2023-2025, which let requests' raise_for_status word it:"
+            " the hub refused the model's metadata",
+            example="requests.exceptions.HTTPError: 404 Client Error: Not Found for url:"
+            " https://www.modelscope.cn/api/v1/models/gpt2/revisions?EndTime=1706391065",
         ),
     ),
 )

@@ -28,6 +28,8 @@ class ReadyPattern:
     not_after: str | None = None
     """Does not count once a line matching this was seen."""
     example: str = ""
+    after_example: str = ""
+    """A real line `after` matches, when it is not one of the common ones (uvicorn's, llama.cpp's)."""
 
 
 BUILTIN_READY: tuple[ReadyPattern, ...] = (
@@ -78,6 +80,16 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         "mudler/LocalAI core/http/app.go (Fiber's OnListen hook)",
         "v2.10 to 2026",
         example="LocalAI API is listening! Please connect to the endpoint for API documentation. endpoint=http://0.0.0.0:8080",
+    ),
+    ReadyPattern(
+        "LocalAI before v2.10, any Fiber v2 app",
+        r"│\s+https?://[\w.\[\]:-]+:\d+\s+│",
+        "gofiber/fiber v2 app.go startupMessage: the banner is printed once the listener is bound; LocalAI loads"
+        " models when a request asks for one",
+        "LocalAI v1 to v2.9",
+        after=r"│\s+Fiber v2\.\d+\.\d+\s+│",
+        example="2023-06-23 03:13:26  │               http://127.0.0.1:8080               │ ",
+        after_example="2023-06-23 03:13:26  │                   Fiber v2.47.0                   │ ",
     ),
     ReadyPattern(
         "KoboldCpp",
@@ -144,6 +156,13 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         "llama.cpp tools/server/server.cpp, after 'llama_server: model loaded'",
         "2026",
         example="0.12.661.120 I srv  llama_server: listening on http://127.0.0.1:52234",
+    ),
+    ReadyPattern(
+        "llama-box (GPUStack's llama.cpp server)",
+        r"\bsrv\s+start: server is ready\b",
+        "gpustack/llama-box llama-box/server.cpp start(): printed after the model is loaded and the port bound",
+        "v0.0.1xx (2025)",
+        example="[2025-05-26 08:45:22.122549] I srv                     start: server is ready",
     ),
     ReadyPattern(
         "llama.cpp server (2023-2024)",
@@ -245,8 +264,13 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         "llama.cpp server, answering",
         r"(?:done request|log_server_r: request): (?:GET|POST) \S+ \S+ 2\d\d\b"
         r'|"function":"log_server_request".*"status":2\d\d,"method":"POST","path":"/(?:completion|v1/|embedding|infill)'
-        r'|"function":"log_server_request".*"status":2\d\d,"method":"GET","path":"/(?:|index\.html|health|v1/models)"',
-        "llama.cpp tools/server/server.cpp log_server_request (JSON request log in 2023-2024 builds, as Ollama's runner)",
+        r'|"function":"log_server_request".*"status":2\d\d,"method":"GET","path":"/(?:|index\.html|health|v1/models)"'
+        r'|"function":"log_server_request".*"method":"POST","msg":"request","params":\{[^{}]*\},'
+        r'"path":"/(?:completion|v1/|embedding|infill)[^"]*",.*"status":2\d\d\b'
+        r'|"function":"log_server_request".*"method":"GET","msg":"request","params":\{[^{}]*\},'
+        r'"path":"/(?:|index\.html|health|v1/models)",.*"status":2\d\d\b',
+        "llama.cpp tools/server/server.cpp log_server_request (JSON request log in 2023-2024 builds, as Ollama's runner;"
+        " some builds sort its keys); /health answers 200 only once the model is loaded",
         "2023 to 2026",
         example="srv  log_server_r: done request: POST /v1/chat/completions 192.168.1.147 200",
     ),
@@ -386,5 +410,12 @@ READY_VOIDS: tuple[ReadyVoid, ...] = (
         " libstdc++'s fatal handlers: the server that said it was ready has died",
         example="llama-server: src/llama-sampler.cpp:1094: void llama_sampler_dist_apply(llama_sampler*,"
         " llama_token_data_array*): Assertion `found' failed.",
+    ),
+    ReadyVoid(
+        "any Go program (Ollama, LocalAI)",
+        r"^panic: |^\[signal SIG[A-Z]+: |^SIG(?:SEGV|BUS|ILL|FPE|ABRT|TRAP): [a-z]",
+        "the Go runtime's report of a panic nobody recovered (runtime/panic.go printpanics) or of a fatal signal"
+        " (runtime/signal_unix.go): the process exits with status 2",
+        example="panic: runtime error: invalid memory address or nil pointer dereference",
     ),
 )

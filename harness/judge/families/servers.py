@@ -352,6 +352,13 @@ OLLAMA = Family(
             example="The model you are attempting to pull requires a newer version of Ollama.",
         ),
         Phrase(
+            r"this model is not supported by your version of Ollama",
+            CONFIG_ERROR,
+            "Ollama llm/server.go: the runner exited on an architecture its llama.cpp does not know",
+            example="ResponseError: llama runner process has terminated: this model is not supported by your version of"
+            " Ollama. You may need to upgrade",
+        ),
+        Phrase(
             r"sha256-[0-9a-f]{64}-partial(?:-\d+)?: ",
             MODEL_ACCESS,
             "Ollama server/download.go: a model blob's download into its -partial file failed (network or disk)",

@@ -90,6 +90,12 @@ def test_documented_strings_are_found_in_the_forms_programs_print() -> None:
             "comm_error"
         ),
         "Exception: Call to wake_up method failed: CUDA Error: out of memory at cumem_allocator.cpp:139": "oom",
+        # ggml-cuda's CUDA_CHECK in 2023 (Ollama 0.1.9, ollama/ollama#1083)
+        "CUDA error 3 at /go/src/github.com/jmorganca/ollama/llm/llama.cpp/gguf/ggml-cuda.cu:5661:"
+        " initialization error": "no_device",
+        # bitsandbytes csrc/ops.cuh CUDA_CHECK_THROW (oobabooga/text-generation-webui#53)
+        "Error no kernel image is available for execution on the device at line 479 in file"
+        " D:\\ai\\tool\\bitsandbytes\\csrc\\ops.cu": "config_error",
     }
     for line, expected in cases.items():
         assert classify_lines([line])[0] == expected, line

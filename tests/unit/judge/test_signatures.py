@@ -228,8 +228,8 @@ def test_every_builtin_ready_pattern_matches_its_example_after_what_it_needs() -
     for ready in BUILTIN_READY:
         if not ready.example:
             continue
-        needed = ["(the line it needs before)"] if ready.after is None else []
-        if ready.after is not None:
+        needed = ["(the line it needs before)"] if ready.after is None else [ready.after_example]
+        if ready.after is not None and not ready.after_example:
             needed = [
                 '{"msg":"model loaded"}' if "model loaded" in ready.after else "INFO:     Started server process [7]"
             ]
@@ -606,3 +606,25 @@ def test_grpcs_bind_summary_is_read_by_the_child_error_on_its_line() -> None:
     assert classify_lines([summary + child.format("Address already in use")])[0] == "port_in_use"
     assert classify_lines([summary + child.format("Cannot assign requested address")])[0] == "config_error"
     assert classify_lines([summary + child.format("Permission denied")])[0] != "port_in_use"
+
+
+def test_a_programs_own_bug_is_not_read_as_a_configuration_error_but_a_deliberate_key_error_is() -> None:
+    bug = "NameError: The name 'x' is not defined, or not supported in graph mode."
+    assert classify_lines([bug])[0] == UNKNOWN
+    check = "KeyError: \"Unknown GPU architecture: gfx1101. Supported architectures: ['native', 'gfx90a']\""
+    assert classify_lines([check])[0] == "config_error"
+
+
+def test_a_go_panic_after_the_ready_line_voids_it() -> None:
+    listening = "2024/01/26 09:54:31 routes.go:950: INFO Listening on 127.0.0.1:11434 (version 0.1.21)"
+    for death in ("SIGSEGV: segmentation violation", "panic: runtime error: index out of range [3] with length 3"):
+        assert classify_lines([listening, death])[0] == UNKNOWN, death
+    recovered = "[Recovery] 2024/01/26 - 09:55:00 panic recovered:"
+    assert classify_lines([listening, recovered])[0] == READY
+
+
+def test_a_fiber_banner_is_ready_only_under_fibers_own_title() -> None:
+    url = "2023-06-23 03:13:26  │               http://127.0.0.1:8080               │ "
+    title = "2023-06-23 03:13:26  │                   Fiber v2.47.0                   │ "
+    assert classify_lines([title, url])[0] == READY
+    assert classify_lines([url])[0] == UNKNOWN
