@@ -228,7 +228,8 @@ def compile_rules(ruleset: Ruleset) -> list[Rule]:
     ]
     for family in ruleset.families:
         lookup = _looked_up(family, ruleset.redefined)
-        rules += [Rule(regex, family.runtime, lookup) for regex in (family.names, *family.forms) if regex]
+        forms = (family.names, *family.forms, family.bare_form)
+        rules += [Rule(regex, family.runtime, lookup) for regex in forms if regex]
     return rules
 
 

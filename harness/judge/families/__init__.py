@@ -8,6 +8,10 @@ A family has up to three kinds of rules:
   NCCL's `Cuda failure '<string>'`) or its number (PyTorch XPU's `level_zero backend failed with
   error: 20`); the group `text` is matched against the codes' strings, the group `number` against
   their numbers.
+- `bare`: outcomes whose codes' documented strings are read wherever a line prints them, without a
+  known form around them, when the string is long enough to be the runtime's alone (TensorRT's
+  `Cuda Runtime (an illegal memory access was encountered)`, a HIP build printing CUDA's strings):
+  each program that wraps them has its own prefix, and the next one will too.
 - `phrases`: wordings that are not enumeration values (vLLM's `Engine core initialization failed`).
 - `raised`: where in a program a Python exception was raised, read from the traceback's last frame
   (`File ".../vllm/config/parallel.py", line 212, in __post_init__` then `ValueError: ...`): every
@@ -22,6 +26,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+
+BARE_MIN_CHARS = 25
+"""Shorter documented strings ("out of memory", "initialization error") are every program's words."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,25 @@ class Family:
     forms: tuple[str, ...] = ()
     phrases: tuple[Phrase, ...] = ()
     raised: tuple[Raised, ...] = ()
+    bare: tuple[str, ...] = ()
+
+    @cached_property
+    def bare_form(self) -> str:
+        """A form that finds the `bare` outcomes' distinctive strings anywhere on a line (the first letter
+        in either case, as a sentence may start with it)."""
+        strings = sorted(
+            {
+                code.string
+                for code in self.codes
+                if code.outcome in self.bare and len(code.string) >= BARE_MIN_CHARS and " " in code.string
+            },
+            key=len,
+            reverse=True,
+        )
+        if not strings:
+            return ""
+        branches = (f"[{s[0].upper()}{s[0]}]{re.escape(s[1:])}" if s[0].islower() else re.escape(s) for s in strings)
+        return r"(?<![\w-])(?P<text>" + "|".join(branches) + r")(?![\w-])"
 
     @cached_property
     def _by_name(self) -> dict[str, Code]:

@@ -27,6 +27,7 @@ CUDA_RUNTIME = Family(
         "CUDA error \\d+ at \\S+?:\\d+: (?P<text>[^\\n]+)",
         "\\bError (?P<text>[^\\n]+?) at line \\d+ in file \\S",
     ),
+    bare=(DEVICE_LOST, NO_DEVICE, CONFIG_ERROR),
     phrases=(
         Phrase(
             r"Serialization assertion .*failed\.Version tag does not match|serialized engine .*built with a different version",

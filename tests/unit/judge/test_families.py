@@ -170,3 +170,15 @@ def test_the_general_vocabulary_skips_lines_that_say_no_failure() -> None:
         "INFO: 2 GPUs available, using GPU 0",
     ]
     assert classify_lines(quiet)[0] == "unknown"
+
+
+def test_long_documented_strings_are_read_without_a_known_form_and_short_ones_are_not() -> None:
+    # TensorRT 8's logger, as pasted in public threads (2022): its own prefix around CUDA's string
+    trt = (
+        "[06/29/2022-20:09:21] [TRT] [E] 1: [executionContext.cpp::executeInternal::667] Error Code 1: Cuda Runtime"
+        " (an illegal memory access was encountered)"
+    )
+    assert classify_lines([trt])[0] == "device_lost"
+    assert classify_lines(["Fatal: No kernel image is available for execution on the device"])[0] == "config_error"
+    assert classify_lines(["plugin loader: initialization error, skipping"])[0] == "unknown"
+    assert classify_lines(["an illegal memory access was encountered-ish"])[0] == "unknown"
