@@ -173,6 +173,21 @@ INVOKEAI = Family(
     ),
 )
 
+TABBY = Family(
+    runtime="tabby",
+    source="TabbyML/tabby crates/llama-cpp-server/src/supervisor.rs (the llama-server processes Tabby starts)",
+    phrases=(
+        Phrase(
+            r"llama_cpp_server::supervisor: .*\bllama-server <\w+> exited with status code (?!0\b)-?\d+",
+            ENGINE_FAILED,
+            "Tabby's supervisor logs (as a warning) that a llama-server it started for completion, chat or embedding"
+            " died; it restarts it",
+            example="2025-05-10T15:17:27.838517Z  WARN llama_cpp_server::supervisor: crates/llama-cpp-server/src/"
+            "supervisor.rs:124: llama-server <embedding> exited with status code 127, args: `Command {",
+        ),
+    ),
+)
+
 FAMILIES = (
     METAL,
     CTRANSLATE2,
@@ -184,4 +199,5 @@ FAMILIES = (
     KOKORO_FASTAPI,
     LEMONADE,
     INVOKEAI,
+    TABBY,
 )

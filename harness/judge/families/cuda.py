@@ -36,6 +36,13 @@ CUDA_RUNTIME = Family(
             example="Error Code 1: Serialization (Serialization assertion stdVersionRead == kSERIALIZATION_VERSION failed.Version tag does not match. Note: Current Version: 228, Serialized Engine Version: 226)",
         ),
         Phrase(
+            r"The engine plan file is generated on an incompatible device",
+            CONFIG_ERROR,
+            "TensorRT runtime deserializeCudaEngine: the engine was built for another GPU's compute capability",
+            example="[03/27/2024-11:09:02] [TRT] [E] 6: The engine plan file is generated on an incompatible device,"
+            " expecting compute 8.0 got compute 8.9, please rebuild.",
+        ),
+        Phrase(
             r"Starting GPU coredump generation",
             DEVICE_LOST,
             "CUDA driver: a GPU coredump is written when a kernel raised a device exception (CUDA_ENABLE_COREDUMP_ON_EXCEPTION)",

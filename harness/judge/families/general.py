@@ -105,7 +105,8 @@ GENERAL = Family(
             example="I tensorflow/tsl/cuda/cudart_stub.cc:28] Could not find cuda drivers on your machine, GPU will not be used.",
         ),
         Phrase(
-            r"(?i)(?:download|fetch)\w* (?:\w+ )?(?:error|failed|failure)|DownloadError"
+            r"(?i)^(?!.*\b(?:loading|loads?|using|trying) (?:it |them )?(?:from )?(?:the )?local\b).*?(?:"
+            r"(?:download|fetch)\w* (?:\w+ )?(?:error|failed|failure)|DownloadError"
             r"|failed to (?:download|fetch|pull)\b|\b(?:repo(?:sitory)?|model|revision|manifest) \S*\s?(?:not found|does not exist)"
             r"|not a valid model identifier|\b40[13]\b.{0,40}(?:Unauthorized|Forbidden|Client Error)|\bgated (?:repo|model)"
             r"|(?:failed|unable|cannot|can't|could not|couldn't) (?:to )?(?:open|read|find|locate|parse) (?:the )?"
@@ -115,9 +116,10 @@ GENERAL = Family(
             r"|incomplete|truncated)\b|No such file or directory:? .{0,200}\.(?:safetensors|gguf|bin|pt|pth|ckpt|onnx|model|json)\b"
             r"|\bno (?:\w+ )?(?:config|model|weights?|checkpoint) files? (?:was |were )?found\b"
             r"|(?:can't|cannot|could not|couldn't|unable to) (?:find|locate|open|load) (?:the )?(?:file )?['\"`]?"
-            r"(?:adapter_|tokenizer_)?config\.json\b",
+            r"(?:adapter_|tokenizer_)?config\.json\b)",
             MODEL_ACCESS,
-            "the model, its files or its hub could not be reached or read",
+            "the model, its files or its hub could not be reached or read (unless the same line says the program"
+            " loads it from a local copy instead)",
             example="https://github.com/parallelworks/activate-rag-vllm/blob/f9c153191655f6cdbed4b2d9bfa845fed15e5385/vllm.out: "
             "openai_harmony.HarmonyError: invalid tiktoken vocab file: expected token and rank, could not split on ' ' at line 1",
         ),
@@ -133,6 +135,7 @@ GENERAL = Family(
         ),
         Phrase(
             r"(?i)\binvalid (?:value|choice|option|configuration|config|parameter|literal|dtype|setting)s?\b"
+            r"|\binvalid (?:device|backend|platform) (?:name|type)s?\b|\bplease choose (?:from|one of)\b"
             r"|\bunrecognized (?:arguments?|options?|parameters?)|\bunknown (?:argument|option|value|parameter|flag|architecture|model type)s?\b|\bunknown \w+ architecture\b"
             r"|error while handling argument|\berror: argument\b|\b(?:is|are) not supported\b|\bnot supported (?:on|by|for|with|in|yet)\b"
             r"|\bunsupported\b|\bincompatib(?:le|ility)\b|\b(?:must|has to|have to) (?:be|have|not be) (?:a |an |one of|greater|less|smaller|larger|at least"

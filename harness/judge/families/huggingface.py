@@ -187,6 +187,13 @@ HUB = Family(
             " `HF_HUB_CACHE` environment variable.",
         ),
         Phrase(
+            r"https?://(?:huggingface\.co|hf\.co|hf-mirror\.com)/\S+: status code 40[134]\b",
+            MODEL_ACCESS,
+            "huggingface/hf-hub, the Rust client of candle, mistral.rs and TEI (ureq's status error, '<url>: status"
+            " code <n>'): the hub refused or does not have the file",
+            example="    https://huggingface.co/meta-llama/Llama-2-7b-hf/resolve/main/tokenizer.json: status code 401",
+        ),
+        Phrase(
             r"403 Client Error|Access to model \S+ is restricted",
             MODEL_ACCESS,
             "huggingface_hub hf_raise_for_status (gated or private repository)",

@@ -641,6 +641,31 @@ ONNXRUNTIME = Family(
             "core/session/provider_bridge_ort.cc:1193 onnxruntime::Provider& onnxruntime::ProviderLibrary::Get()"
             " [ONNXRuntimeError] : 1 : FAIL : Failed to load library libonnxruntime_providers_cuda.so",
         ),
+        Phrase(
+            r"Falling back to \['CPUExecutionProvider'\] and retrying"
+            r"|Attempt to set (?:CUDA|ROCM|TensorRT)ExecutionProvider failed\. Current providers: \['CPUExecutionProvider'\]",
+            NO_DEVICE,
+            "onnxruntime_inference_collection.py _create_inference_session (its 'EP Error' banner), and fastembed's"
+            " onnx_model.py: the session was created again with the CPU provider only",
+            example="fastembed-gpu  | /usr/local/lib/python3.10/dist-packages/fastembed/common/onnx_model.py:100:"
+            " RuntimeWarning: Attempt to set CUDAExecutionProvider failed. Current providers: ['CPUExecutionProvider'].",
+        ),
+    ),
+)
+
+MPIRUN = Family(
+    runtime="open_mpi",
+    source="open-mpi/ompi orte/tools/orterun/help-orterun.txt and prte's help-prterun.txt (mpirun, which launches"
+    " TensorRT-LLM's and Triton's ranks)",
+    phrases=(
+        Phrase(
+            r"mpirun detected that one or more processes exited with non-zero status"
+            r"|mpirun noticed that process rank \d+ with PID \d+ on node \S+ exited on signal"
+            r"|Primary job\s+terminated normally, but \d+ process(?:es)? returned",
+            ENGINE_FAILED,
+            "the launcher reports that a rank exited or was killed (as torchrun's ChildFailedError)",
+            example="mpirun detected that one or more processes exited with non-zero status, thus causing",
+        ),
     ),
 )
 
@@ -755,6 +780,7 @@ FAMILIES = (
     LMDEPLOY,
     BENTOML,
     ONNXRUNTIME,
+    MPIRUN,
     TENSORRT_LLM,
     TRITON_SERVER,
     RAY,

@@ -17,7 +17,7 @@ ERRNO = Family(
     source="Linux include/uapi/asm-generic/errno-base.h and errno.h; strings of glibc strerror, as Python prints "
     "them ('[Errno 98] Address already in use')",
     names=r"(?<![A-Za-z0-9_])(EADDRINUSE|EADDRNOTAVAIL|ENOMEM|ENODEV)(?![A-Za-z0-9_])",
-    forms=(r"\[Errno (?P<number>\d+)\]",),
+    forms=(r"\[Errno (?P<number>\d+)\]", r"\bZMQError: (?P<text>[^(\n]+)"),
     codes=(
         Code("EPERM", None, string="Operation not permitted", number=1),
         Code("ENOENT", None, string="No such file or directory", number=2),

@@ -46,6 +46,14 @@ TORCH = Family(
             r"Unexpected error from cudaGetDeviceCount\(\)", NO_DEVICE, "c10/cuda/CUDAFunctions.cpp device_count_impl"
         ),
         Phrase(
+            r"\b(?:CUDA|GPU|ROCm|XPU)\b[^.\n]{0,30}\b(?:is )?not available\b[.,;:]?\s*(?:[Ff]alling|[Ff]all) back to (?:the )?CPU\b",
+            NO_DEVICE,
+            "programs that ask torch.cuda.is_available() and, told no, run on the CPU (however they log it: most as a"
+            " warning)",
+            example="2026-02-16 22:46:48,443 - studio - WARNING - CUDA not available. Falling back to CPU. Performance"
+            " will be slower.",
+        ),
+        Phrase(
             r"ChildFailedError",
             ENGINE_FAILED,
             "torch/distributed/elastic/multiprocessing/errors: torchrun reports that a worker process failed",
@@ -145,8 +153,16 @@ TORCH = Family(
 
 DEEPSPEED = Family(
     runtime="deepspeed",
-    source="deepspeedai/DeepSpeed deepspeed/runtime/config.py (DeepSpeedConfig._batch_assertion)",
+    source="deepspeedai/DeepSpeed deepspeed/runtime/config.py (DeepSpeedConfig._batch_assertion), launcher/launch.py",
     phrases=(
+        Phrase(
+            r"\[launch\.py:\d+:sigkill_handler\] .* exits with return code = -?[1-9]\d*",
+            ENGINE_FAILED,
+            "deepspeed/launcher/launch.py sigkill_handler: the launcher reports that a worker process died and kills"
+            " the others (as torchrun's ChildFailedError)",
+            example="[2023-07-10 04:26:35,999] [ERROR] [launch.py:324:sigkill_handler] ['/venv/bin/python3.10', '-u',"
+            " 'trainCLM.py', '--local_rank=1'] exits with return code = -11",
+        ),
         Phrase(
             r"Check batch related parameters\. train_batch_size is not\b",
             CONFIG_ERROR,

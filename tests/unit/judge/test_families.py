@@ -93,6 +93,9 @@ def test_documented_strings_are_found_in_the_forms_programs_print() -> None:
         # ggml-cuda's CUDA_CHECK in 2023 (Ollama 0.1.9, ollama/ollama#1083)
         "CUDA error 3 at /go/src/github.com/jmorganca/ollama/llm/llama.cpp/gguf/ggml-cuda.cu:5661:"
         " initialization error": "no_device",
+        # pyzmq prints the C library's strerror (vllm-project/vllm-omni#3577)
+        "zmq.error.ZMQError: Cannot assign requested address (addr='tcp://10.128.0.7:41257')": "config_error",
+        "zmq.error.ZMQError: Address already in use (addr='tcp://*:5557')": "port_in_use",
         # bitsandbytes csrc/ops.cuh CUDA_CHECK_THROW (oobabooga/text-generation-webui#53)
         "Error no kernel image is available for execution on the device at line 479 in file"
         " D:\\ai\\tool\\bitsandbytes\\csrc\\ops.cu": "config_error",

@@ -628,3 +628,16 @@ def test_a_fiber_banner_is_ready_only_under_fibers_own_title() -> None:
     title = "2023-06-23 03:13:26  │                   Fiber v2.47.0                   │ "
     assert classify_lines([title, url])[0] == READY
     assert classify_lines([url])[0] == UNKNOWN
+
+
+def test_a_hub_miss_the_program_answers_by_loading_a_local_copy_is_not_a_model_access_failure() -> None:
+    fallback = (
+        "Model not found or avail in the huggingface hub. Loading from local path: /root/models/gr00t-n1.5-libero-long"
+    )
+    assert classify_lines([fallback])[0] == UNKNOWN
+    assert classify_lines(["ERROR: Model not found or avail in the huggingface hub."])[0] == "model_access"
+
+
+def test_a_device_name_outside_the_offered_choices_is_a_configuration_error() -> None:
+    line = "ValueError: invalid device name: 0. Please choose from the following: cuda, metal, vulkan, rocm, auto."
+    assert classify_lines([line])[0] == "config_error"
