@@ -5,7 +5,16 @@ Studio, mlx-lm, Kokoro-FastAPI, Lemonade, InvokeAI."""
 from __future__ import annotations
 
 from harness.judge.families import Family, Phrase
-from harness.outcomes import CONFIG_ERROR, DEVICE_LOST, ENGINE_FAILED, MODEL_ACCESS, NO_DEVICE, OOM, PORT_IN_USE
+from harness.outcomes import (
+    CONFIG_ERROR,
+    DEVICE_LOST,
+    ENGINE_FAILED,
+    KV_CACHE_INSUFFICIENT,
+    MODEL_ACCESS,
+    NO_DEVICE,
+    OOM,
+    PORT_IN_USE,
+)
 
 METAL = Family(
     runtime="metal",
@@ -108,6 +117,13 @@ LM_STUDIO = Family(
             example="- Caused By: Error: Failed to load model",
         ),
         Phrase(
+            r"Error: The model has crashed without additional information\. \(Exit code: -?\d+\)",
+            ENGINE_FAILED,
+            "LM Studio 0.3: the worker process running the model exited (its onChildExit handler)",
+            example="- Caused By: Error: The model has crashed without additional information. (Exit code:"
+            " 18446744072635812000)",
+        ),
+        Phrase(
             r"\[Endpoint=loadModel\] Error in channel handler: Error: Error loading model\.",
             ENGINE_FAILED,
             "LM Studio 0.3: the model's worker process exited while loading (raised from its onChildExit handler)",
@@ -188,6 +204,20 @@ TABBY = Family(
     ),
 )
 
+VLLM_RS = Family(
+    runtime="vllm_rs",
+    source="guoqingbao/vllm.rs (the candle-based server behind xinfer) src/server/server.rs and core/scheduler.rs",
+    phrases=(
+        Phrase(
+            r"Remaining \d+ kvcache tokens, but your prompt requires \d+ new tokens",
+            KV_CACHE_INSUFFICIENT,
+            "the scheduler refuses a request whose prompt does not fit the KV cache blocks left",
+            example="2026-04-01T02:59:00.655654Z ERROR vllm_rs::server::server: Stream generation failed: Remaining"
+            " 1406272 kvcache tokens, but your prompt requires 1717120 new tokens, please request later!",
+        ),
+    ),
+)
+
 FAMILIES = (
     METAL,
     CTRANSLATE2,
@@ -200,4 +230,5 @@ FAMILIES = (
     LEMONADE,
     INVOKEAI,
     TABBY,
+    VLLM_RS,
 )

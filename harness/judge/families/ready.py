@@ -158,6 +158,21 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="0.12.661.120 I srv  llama_server: listening on http://127.0.0.1:52234",
     ),
     ReadyPattern(
+        "MindIE (Ascend)",
+        r"\[Start mindie server\] \[success\]",
+        "Ascend MindIE Service's daemon: the endpoint is up once the model's workers are initialised",
+        "1.0 to 2.x (2024-2025)",
+        example="[2025-09-29 10:42:08.994+08:00] [378828] [<HOST>] [system] [server] [Start mindie server] [success]",
+    ),
+    ReadyPattern(
+        "text-generation-webui, answering",
+        r"^Output generated in [\d.]+ seconds \([\d.]+ tokens/s, \d+ tokens",
+        "oobabooga/text-generation-webui modules/text_generation.py generate_reply_HF / _custom: a generation has"
+        " come back",
+        "2023 to 2026",
+        example="Output generated in 8.45 seconds (26.62 tokens/s, 225 tokens, context 3489, seed 1852894012)",
+    ),
+    ReadyPattern(
         "llama-box (GPUStack's llama.cpp server)",
         r"\bsrv\s+start: server is ready\b",
         "gpustack/llama-box llama-box/server.cpp start(): printed after the model is loaded and the port bound",

@@ -156,6 +156,12 @@ DEEPSPEED = Family(
     source="deepspeedai/DeepSpeed deepspeed/runtime/config.py (DeepSpeedConfig._batch_assertion), launcher/launch.py",
     phrases=(
         Phrase(
+            r"RuntimeError: server crashed for some reason, unable to proceed",
+            ENGINE_FAILED,
+            "DeepSpeed-MII mii/backend/server.py _wait_until_server_is_live: a model server process it started died",
+            example="RuntimeError: server crashed for some reason, unable to proceed",
+        ),
+        Phrase(
             r"\[launch\.py:\d+:sigkill_handler\] .* exits with return code = -?[1-9]\d*",
             ENGINE_FAILED,
             "deepspeed/launcher/launch.py sigkill_handler: the launcher reports that a worker process died and kills"

@@ -56,6 +56,14 @@ XLA = Family(
         Phrase(r"Unable to initialize backend '(?:cuda|gpu|rocm|tpu)'", NO_DEVICE, "jax/_src/xla_bridge.py backends()"),
         Phrase(r"CUDA backend failed to initialize", NO_DEVICE, "jax/_src/xla_bridge.py"),
         Phrase(r"No GPU/TPU found, falling back to CPU", NO_DEVICE, "older jax/_src/xla_bridge.py"),
+        Phrase(
+            r"Error loading CUDA libraries\. GPU will not be used",
+            NO_DEVICE,
+            "jaxlib/cuda/versions_helpers.cc, raised into jax/_src/xla_bridge.py _version_check: the CUDA libraries"
+            " jaxlib needs did not load",
+            example="RuntimeError: jaxlib/cuda/versions_helpers.cc:33: operation cudaRuntimeGetVersion(&version) failed:"
+            " Error loading CUDA libraries. GPU will not be used.",
+        ),
         Phrase(r"Backend '\w+' failed to initialize", NO_DEVICE, "jax/_src/xla_bridge.py _get_backend_uncached"),
         Phrase(r"failed call to cuInit", NO_DEVICE, "xla stream_executor cuda_driver.cc"),
         Phrase(r"No visible GPU devices", NO_DEVICE, "XLA FAILED_PRECONDITION from the GPU client"),
