@@ -17,6 +17,16 @@ def ollama_gin(status: str, request: str) -> str:
     return r"\[GIN\] [^|]*\|\s*" + status + r"\s*\|[^|]*\|[^|]*\|\s*" + request
 
 
+def llama_cpp_request_log(method: str, path: str) -> str:
+    """llama.cpp's JSON log of a request answered 2xx (2023-2024 builds, as Ollama's runner), with its keys in
+    either order builds printed them (status first, or sorted); `path` is matched up to its closing quote."""
+    head = r'"function":"log_server_request".*'
+    return (
+        rf'{head}"status":2\d\d,"method":"{method}","path":"{path}"'
+        rf'|{head}"method":"{method}","msg":"request","params":\{{[^{{}}]*\}},"path":"{path}",.*"status":2\d\d\b'
+    )
+
+
 @dataclass(frozen=True)
 class ReadyPattern:
     server: str
@@ -278,12 +288,10 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ReadyPattern(
         "llama.cpp server, answering",
         r"(?:done request|log_server_r: request): (?:GET|POST) \S+ \S+ 2\d\d\b"
-        r'|"function":"log_server_request".*"status":2\d\d,"method":"POST","path":"/(?:completion|v1/|embedding|infill)'
-        r'|"function":"log_server_request".*"status":2\d\d,"method":"GET","path":"/(?:|index\.html|health|v1/models)"'
-        r'|"function":"log_server_request".*"method":"POST","msg":"request","params":\{[^{}]*\},'
-        r'"path":"/(?:completion|v1/|embedding|infill)[^"]*",.*"status":2\d\d\b'
-        r'|"function":"log_server_request".*"method":"GET","msg":"request","params":\{[^{}]*\},'
-        r'"path":"/(?:|index\.html|health|v1/models)",.*"status":2\d\d\b',
+        + "|"
+        + llama_cpp_request_log("POST", r'/(?:completion|v1/|embedding|infill)[^"]*')
+        + "|"
+        + llama_cpp_request_log("GET", r"/(?:|index\.html|health|v1/models)"),
         "llama.cpp tools/server/server.cpp log_server_request (JSON request log in 2023-2024 builds, as Ollama's runner;"
         " some builds sort its keys); /health answers 200 only once the model is loaded",
         "2023 to 2026",
