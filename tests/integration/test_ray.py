@@ -19,6 +19,7 @@ from build_images import BASE_TAG
 from typer.testing import CliRunner
 
 from harness.cli import app
+from harness.run.backends.ray import cell_workdir
 from harness.run.resources import overlapping
 from tests.conftest import MatrixWriter
 
@@ -159,6 +160,7 @@ def test_a_node_lost_mid_run_moves_its_cells_and_leaves_nothing_behind(
     assert len({str(r["node"]["node_id"]) for r in found}) == 1  # the lost node's cells ran again on the head
     leftovers = docker.from_env().containers.list(all=True, filters={"label": "io.image-bisect"})
     assert leftovers == []
+    assert not cell_workdir(str(found[0]["run_id"]), "").exists()  # the killed attempts' files are gone too
 
 
 def _running_cells() -> int:

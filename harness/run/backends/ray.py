@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import socket
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -64,6 +65,13 @@ def _image_ids_here(refs: list[str]) -> dict[str, str | None]:
     return docker_ops.local_image_ids(DockerBackend().client, refs)
 
 
+def cell_workdir(run_id: str, cell_id: str) -> Path:
+    """Where a node keeps a cell's files while the cell runs. A fixed place, not a fresh temporary
+    folder, so that a retry after a lost attempt (its worker killed before any cleanup) removes what
+    that attempt left on a shared disk."""
+    return Path(tempfile.gettempdir()) / "image-bisect-cells" / run_id / cell_id
+
+
 def run_on_node(
     item: PreparedCell,
     rules: WatchRules,
@@ -79,12 +87,18 @@ def run_on_node(
     node = {"hostname": socket.gethostname(), "node_id": ray.get_runtime_context().get_node_id()}
     engine = DockerBackend()
     engine.remove_cell(run_id, item.cell.id)  # a retry: what the attempt on a lost node left on a shared engine
-    with tempfile.TemporaryDirectory(prefix="bisect-cell-") as workdir:
-        store = RunStore(Path(workdir), run_id)
+    workdir = cell_workdir(run_id, item.cell.id)
+    shutil.rmtree(workdir, ignore_errors=True)
+    try:
+        store = RunStore(workdir, run_id)
         store.masker = masker
         placed = placer.place(item, devices, store.path / "cells") if placer is not None else item
         result = engine.run_cell(placed, rules, store, attempt)
         logs = {path.name: path.read_bytes() for path in store.cell_dir(item.cell.id).glob("*.log")}
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            workdir.parent.rmdir()
     update = {"devices": list(devices), "node": node}
     return result.model_copy(update=update), logs, placed.compose_text
 
