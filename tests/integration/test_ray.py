@@ -167,3 +167,18 @@ def _running_cells() -> int:
     import docker
 
     return len(docker.from_env().containers.list(filters={"label": "io.image-bisect"}))
+
+
+def test_clean_of_a_run_removes_the_cell_files_a_lost_node_left(cluster: str) -> None:
+    left = cell_workdir("20260101-000000-t-dead", "tp-1_n-1_abc123")
+    other = cell_workdir("20260101-000000-t-live", "tp-1_n-1_abc123")
+    for folder in (left, other):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "app.log").write_text("a cell's log\n")
+    try:
+        cleaned = CliRunner().invoke(app, ["clean", "--run", "20260101-000000-t-dead", "--ray", cluster])
+        assert cleaned.exit_code == 0, cleaned.output
+        assert not left.parent.exists()
+        assert (other / "app.log").exists()  # another run's files stay
+    finally:
+        shutil.rmtree(other.parent, ignore_errors=True)

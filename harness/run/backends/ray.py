@@ -35,6 +35,7 @@ RAY_MISSING = "--ray needs Ray: pip install 'image-bisect[ray]' (on the driver a
 TASK_RETRIES = 3
 """How often Ray runs a cell again when the node running it dies (its worker or raylet is gone)."""
 POLL = 0.25
+CELL_FILES = Path(tempfile.gettempdir()) / "image-bisect-cells"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ def _remove_orphans_here() -> list[str]:
 
 
 def _remove_runs_here(run_id: str | None) -> list[str]:
+    """The run's containers and the cell files its lost attempts left on this node's disk."""
+    shutil.rmtree(CELL_FILES / run_id if run_id else CELL_FILES, ignore_errors=True)
     return DockerBackend().remove_runs(run_id)
 
 
@@ -69,7 +72,7 @@ def cell_workdir(run_id: str, cell_id: str) -> Path:
     """Where a node keeps a cell's files while the cell runs. A fixed place, not a fresh temporary
     folder, so that a retry after a lost attempt (its worker killed before any cleanup) removes what
     that attempt left on a shared disk."""
-    return Path(tempfile.gettempdir()) / "image-bisect-cells" / run_id / cell_id
+    return CELL_FILES / run_id / cell_id
 
 
 def run_on_node(
