@@ -69,6 +69,8 @@ class Pattern:
     regex: str
     source: str
     family: str = "matrix"
+    unless_ready: bool = False
+    """Decides only a log that ends without a ready line (see `Phrase.unless_ready`)."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,9 @@ def _phrase_signatures(families: Sequence[Family]) -> tuple[Signature, ...]:
     grouped: dict[str, list[Pattern]] = {}
     for family in families:
         for phrase in family.phrases:
-            grouped.setdefault(phrase.outcome, []).append(Pattern(phrase.regex, phrase.source, family.runtime))
+            grouped.setdefault(phrase.outcome, []).append(
+                Pattern(phrase.regex, phrase.source, family.runtime, phrase.unless_ready)
+            )
     return tuple(
         sorted(
             (Signature(name, RANK[name], tuple(patterns)) for name, patterns in grouped.items()), key=lambda s: s.rank
@@ -140,7 +144,7 @@ class Ruleset:
                 for f in self.families
             ]
         )
-        signatures = [[s.name, s.rank, list(s.regexes)] for s in self.signatures]
+        signatures = [[s.name, s.rank, [[p.regex, p.unless_ready] for p in s.patterns]] for s in self.signatures]
         general = (
             [[p.regex, p.outcome] for p in self.general_phrases]
             + [[r.frame, r.exceptions, r.outcome] for r in self.general.raised]
@@ -193,6 +197,7 @@ class Rule:
     regex: str
     family: str
     resolve: Resolver
+    unless_ready: bool = False
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -222,7 +227,7 @@ def _looked_up(family: Family, redefined: frozenset[str]) -> Resolver:
 def compile_rules(ruleset: Ruleset) -> list[Rule]:
     """Every rule of a ruleset: phrase patterns, then each family's enumeration names and printed forms."""
     rules = [
-        Rule(pattern.regex, pattern.family, _fixed(sig.name, pattern.regex))
+        Rule(pattern.regex, pattern.family, _fixed(sig.name, pattern.regex), pattern.unless_ready)
         for sig in ruleset.signatures
         for pattern in sig.patterns
     ]
@@ -421,7 +426,8 @@ class LogClassifier:
         self.failure: Match | None = None
         self.ready: Match | None = None
         self.general: Match | None = None
-        """The best outcome the general vocabulary found on an error line before any ready line."""
+        """The best outcome the general vocabulary (or an `unless_ready` phrase) found before any ready
+        line: it decides only a log that ends without one."""
         self.explained: list[Match] | None = [] if explain else None
 
     def _matches(self, text: str) -> tuple[list[Match], bool]:
@@ -436,6 +442,9 @@ class LogClassifier:
                     continue
                 outcome, what = resolved
                 named = True
+                if outcome is not None and rule.unless_ready:
+                    self._note_weak(outcome, text, what, rule.family)
+                    break
                 if outcome is not None:
                     matches.append(Match(outcome, self._ruleset.rank(outcome), self.line_no, text, rule.family, what))
                     break
@@ -485,12 +494,20 @@ class LogClassifier:
             self.explained.append(self.voided)
         self.ready = None
 
+    def _weighing_guesses(self) -> bool:
+        """Whether a reading that decides only a log ending without a ready line can still matter."""
+        if self.ready is not None or self.voided is not None:
+            return False
+        return self.failure is None or self.failure.name in WRAPPERS
+
+    def _note_weak(self, outcome: str, text: str, what: str, family: str) -> None:
+        if self._weighing_guesses():
+            self._note_general(outcome, text, what, family)
+
     def _read_general(self, text: str, raised: tuple[RaisedRule, str] | None) -> None:
         """The general vocabulary on a line no table matched, while no ready line and no table's cause
         was seen."""
-        if self.ready is not None or self.voided is not None:
-            return
-        if self.failure is not None and self.failure.name not in WRAPPERS:
+        if not self._weighing_guesses():
             return
         if raised is not None:
             self._note_general(raised[0].rule.outcome, text, f"raised in {raised[1]}")
@@ -506,10 +523,10 @@ class LogClassifier:
     def _ranks_above_general(self, outcome: str) -> bool:
         return self.general is None or self._ruleset.rank(outcome) < self.general.rank
 
-    def _note_general(self, outcome: str, text: str, what: str) -> None:
+    def _note_general(self, outcome: str, text: str, what: str, family: str = GENERAL_FAMILY) -> None:
         if self._ranks_above_general(outcome):
             rank = self._ruleset.rank(outcome)
-            self.general = Match(outcome, rank, self.line_no, text, GENERAL_FAMILY, what)
+            self.general = Match(outcome, rank, self.line_no, text, family, what)
             if self.explained is not None:
                 self.explained.append(self.general)
 

@@ -54,6 +54,9 @@ class Phrase:
     source: str
     example: str = ""
     """A real line it matches."""
+    unless_ready: bool = False
+    """Decides only a log that ends with no ready line, as the general vocabulary does: a supervisor
+    restarting a helper reports a hiccup the server may survive (and serve after)."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Libraries and applications people run on GPUs beside the big servers: Apple's Metal (through MLX and
 PyTorch's MPS), CTranslate2 (faster-whisper), gradio (the web UIs), AUTOMATIC1111's launcher, unsloth, LM
-Studio, mlx-lm, Kokoro-FastAPI, Lemonade, InvokeAI."""
+Studio, GPUStack's worker, mlx-lm, Kokoro-FastAPI, Lemonade, InvokeAI."""
 
 from __future__ import annotations
 
@@ -19,17 +19,20 @@ from harness.outcomes import (
 METAL = Family(
     runtime="metal",
     source="Apple Metal MTLCommandBufferError as IOGPU reports it (kIOGPUCommandBufferCallbackError*), printed by"
-    " ml-explore/mlx mlx/backend/metal/device.cpp ('[METAL] Command buffer execution failed: ...')",
+    " ml-explore/mlx mlx/backend/metal/device.cpp ('[METAL] Command buffer execution failed: ...') and ggml's Metal"
+    " backend ('error: ...' after 'command buffer N failed with status 5')",
     phrases=(
         Phrase(
-            r"Caused GPU (?:Timeout|Hang|Address Fault) Error|kIOGPUCommandBufferCallbackError(?:Timeout|Hang|PageFault)",
+            r"Caused GPU (?:Timeout|Hang|Address Fault) Error"
+            r"|kIO(?:GPU|Accel)CommandBufferCallbackError(?:Timeout|Hang|PageFault|SubmissionsIgnored)",
             DEVICE_LOST,
-            "the GPU did not finish the command buffer (timeout, hang or page fault): the work on it is lost",
-            example="[METAL] Command buffer execution failed: Caused GPU Timeout Error"
-            " (00000002:kIOGPUCommandBufferCallbackErrorTimeout)",
+            "the GPU did not finish the command buffer (timeout, hang or page fault), or refuses the process's work"
+            " after its earlier GPU errors (SubmissionsIgnored; older macOS names them kIOAccel*): the work on it is lost",
+            example="error: Ignored (for causing prior/excessive GPU errors)"
+            " (00000004:kIOAccelCommandBufferCallbackErrorSubmissionsIgnored)",
         ),
         Phrase(
-            r"kIOGPUCommandBufferCallbackErrorOutOfMemory",
+            r"kIO(?:GPU|Accel)CommandBufferCallbackErrorOutOfMemory",
             OOM,
             "the GPU ran out of memory while executing the command buffer",
             example="[METAL] Command buffer execution failed: Insufficient Memory"
@@ -124,11 +127,33 @@ LM_STUDIO = Family(
             " 18446744072635812000)",
         ),
         Phrase(
+            r"cause: 'Error when loading model: ",
+            ENGINE_FAILED,
+            "LM Studio 0.3.x llmworker: the engine refused the model; the engine's own error follows the prefix",
+            example="  cause: 'Error when loading model: ValueError: Gemma 4 support is not ready yet, stay tuned!',",
+        ),
+        Phrase(
             r"\[Endpoint=loadModel\] Error in channel handler: Error: Error loading model\.",
             ENGINE_FAILED,
             "LM Studio 0.3: the model's worker process exited while loading (raised from its onChildExit handler)",
             example="[2025-02-08 01:29:29.905] [error] [LMSInternal][Client=LM Studio][Endpoint=loadModel] Error in"
             " channel handler: Error: Error loading model.",
+        ),
+    ),
+)
+
+GPUSTACK = Family(
+    runtime="gpustack",
+    source="gpustack/gpustack worker/worker_manager.py (the worker supervises one llama-box RPC server per GPU)",
+    phrases=(
+        Phrase(
+            r"RPC server for GPU \d+ is not running, pid \d+, restarting",
+            ENGINE_FAILED,
+            "the worker found the RPC server it started for a GPU gone and starts another: before the server is up,"
+            " the GPU's engine died; once it serves, a restart it survives",
+            example="2025-03-17T17:33:16+08:00 - gpustack.worker.worker_manager - WARNING - RPC server for GPU 0 is not"
+            " running, pid 46228, restarting.",
+            unless_ready=True,
         ),
     ),
 )
@@ -225,6 +250,7 @@ FAMILIES = (
     WEBUI,
     UNSLOTH,
     LM_STUDIO,
+    GPUSTACK,
     MLX_LM,
     KOKORO_FASTAPI,
     LEMONADE,

@@ -111,6 +111,14 @@ CANN = Family(
     "as torch_npu prints it",
     phrases=(
         Phrase(
+            r"get device count of NPU failed",
+            NO_DEVICE,
+            "Ascend/pytorch torch_npu/csrc/core/npu/NPUFunctions.cpp device_count: the runtime sees no NPU (no driver,"
+            " or no device passed to the container)",
+            example="[ERROR] APP(144,python3):2025-12-23-02:13:21.089.282 [log_inner.cpp:77]144"
+            ' build/CMakeFiles/torch_npu.dir/compiler_depend.ts:device_count:41: "[PTA]:"get device count of NPU failed""',
+        ),
+        Phrase(
             r"\[(?:aicore|vector core|aicpu) exception\]|\[(?:aicore|vector core) (?:trap exception|timeout)\]",
             DEVICE_LOST,
             "CANN runtime: a kernel faulted on the NPU's AI core or vector core (the task error reason)",

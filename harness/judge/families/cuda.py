@@ -285,7 +285,15 @@ CUDA_RUNTIME = Family(
             "cudaErrorIllegalState", None, string="the operation cannot be performed in the present state", number=401
         ),
         Code("cudaErrorLossyQuery", None, string="attempted introspection would be semantically lossy", number=402),
-        Code("cudaErrorSymbolNotFound", None, string="named symbol not found", number=500),
+        Code(
+            "cudaErrorSymbolNotFound",
+            CONFIG_ERROR,
+            string="named symbol not found",
+            number=500,
+            evidence="https://github.com/NVIDIA/stdexec/issues/888: CUDA error cudaErrorSymbolNotFound"
+            " [/home/eniebler/Code/stdexec/include/nvexec/stream/bulk.cuh:239]: named symbol not found (built for"
+            " another GPU's architecture)",
+        ),
         Code("cudaErrorNotReady", None, string="device not ready", number=600),
         Code(
             "cudaErrorIllegalAddress",
@@ -761,7 +769,15 @@ CUDA_DRIVER = Family(
             number=401,
         ),
         Code("CUDA_ERROR_LOSSY_QUERY", None, string="attempted introspection would be semantically lossy", number=402),
-        Code("CUDA_ERROR_NOT_FOUND", None, string="named symbol not found", number=500),
+        Code(
+            "CUDA_ERROR_NOT_FOUND",
+            CONFIG_ERROR,
+            string="named symbol not found",
+            number=500,
+            evidence='https://github.com/huggingface/candle/issues/2041: Error: DriverError(CUDA_ERROR_NOT_FOUND, "named'
+            ' symbol not found") when loading cast_f32_bf16 (the bf16 kernels are built only for compute'
+            " capability 8.0 and up)",
+        ),
         Code("CUDA_ERROR_NOT_READY", None, string="device not ready", number=600),
         Code(
             "CUDA_ERROR_ILLEGAL_ADDRESS",
@@ -981,35 +997,53 @@ CUDA_DRIVER = Family(
 
 CUBLAS = Family(
     runtime="cublas",
-    source="zspace/system.cuda-12.6 include/cublas_api.h @ b3d92c837713 (cuBLAS 12.6)",
+    source="zspace/system.cuda-12.6 include/cublas_api.h @ b3d92c837713 (cuBLAS 12.6); strings of cublasGetStatusString,"
+    " which PyTorch's THC printed as its own table before it ('cublas runtime error : <string>')",
     names="(?<![A-Za-z0-9_])(CUBLAS_STATUS_[A-Z_]+)(?![A-Za-z0-9_])",
+    forms=(
+        "CUDA error: (?P<text>[^\\n]+)",
+        "failed to create cublas handle: (?P<text>[^\\n]+)",
+        "cublas runtime error : (?P<text>[^\\n]+)",
+    ),
     codes=(
         Code("CUBLAS_STATUS_SUCCESS", None, number=0),
-        Code("CUBLAS_STATUS_NOT_INITIALIZED", None, number=1),
+        Code("CUBLAS_STATUS_NOT_INITIALIZED", None, string="the library was not initialized", number=1),
         Code(
             "CUBLAS_STATUS_ALLOC_FAILED",
             OOM,
+            string="the resource allocation failed",
             number=3,
-            evidence="https://github.com/QwenLM/Qwen3/issues/873: RuntimeError: CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`",
+            evidence="https://github.com/QwenLM/Qwen3/issues/873: RuntimeError: CUDA error: CUBLAS_STATUS_ALLOC_FAILED when"
+            " calling `cublasCreate(handle)`; https://github.com/clearml/clearml-fractional-gpu/issues/4: E"
+            " external/local_xla/xla/stream_executor/cuda/cuda_blas.cc:185] failed to create cublas handle: the resource"
+            " allocation failed",
         ),
-        Code("CUBLAS_STATUS_INVALID_VALUE", None, number=7),
-        Code("CUBLAS_STATUS_ARCH_MISMATCH", CONFIG_ERROR, number=8),
-        Code("CUBLAS_STATUS_MAPPING_ERROR", None, number=11),
+        Code("CUBLAS_STATUS_INVALID_VALUE", None, string="an invalid numeric value was used as an argument", number=7),
+        Code(
+            "CUBLAS_STATUS_ARCH_MISMATCH",
+            CONFIG_ERROR,
+            string="an absent device architectural feature is required",
+            number=8,
+        ),
+        Code("CUBLAS_STATUS_MAPPING_ERROR", None, string="an access to GPU memory space failed", number=11),
         Code(
             "CUBLAS_STATUS_EXECUTION_FAILED",
             None,
+            string="the GPU program failed to execute",
             number=13,
             evidence="https://github.com/isl-org/DPT/issues/4: RuntimeError: CUDA error: CUBLAS_STATUS_EXECUTION_FAILED when calling `cublasGemmEx( handle, opa, opb, m, n, k, &falpha, a, CUDA_R_16F, lda, b, CUDA_R_16F, ldb, &fbeta, c, CUDA_R_16F, ldc, CUDA_R_32F,",
         ),
         Code(
             "CUBLAS_STATUS_INTERNAL_ERROR",
             None,
+            string="an internal operation failed",
             number=14,
             evidence="https://github.com/NVIDIA/Fuser/issues/4529: CUBLAS_STATUS_INTERNAL_ERROR when calling `cublasCreate(handle)`",
         ),
         Code(
             "CUBLAS_STATUS_NOT_SUPPORTED",
             None,
+            string="the functionality requested is not supported",
             number=15,
             evidence="https://github.com/clovaai/donut/issues/214: RuntimeError: CUDA error: CUBLAS_STATUS_NOT_SUPPORTED when calling `cublasGemmStridedBatchedExFix( handle, opa, opb, m, n, k, (void*)(&falpha), a, CUDA_R_16F, lda, stridea, b, CUDA_R_16F, ldb, strideb",
         ),

@@ -1,5 +1,5 @@
 """Hugging Face: huggingface_hub's error classes (0.36 and 1.x) and transformers' loading errors
-(4.x and 5.x): the model cannot be obtained."""
+(4.x and 5.x): the model cannot be obtained; accelerate's launcher refusing its config."""
 
 from __future__ import annotations
 
@@ -282,7 +282,6 @@ TRANSFORMERS = Family(
             " processor's) missing is only a warning",
             example="OSError: /llm/models/Qwen3-14B does not appear to have a file named config.json.",
         ),
-        Phrase(r"Error no file named \S+ found in directory", MODEL_ACCESS, "transformers modeling_utils"),
         Phrase(
             r"is not a valid git identifier \(branch name, tag name or commit id\)",
             MODEL_ACCESS,
@@ -302,6 +301,21 @@ TRANSFORMERS = Family(
             "transformers modeling_utils.py from_pretrained: a local model directory holds no weights file it knows",
             example="OSError: Error no file named pytorch_model.bin, tf_model.h5, model.ckpt.index or flax_model.msgpack"
             " found in directory I:\\Textmodels\\TheBloke_chronos-wizardlm-uc-scot-st-13B-GPTQ.",
+        ),
+    ),
+)
+
+ACCELERATE = Family(
+    runtime="accelerate",
+    source="huggingface/accelerate commands/config/config_args.py BaseConfig.from_yaml_file (accelerate launch)",
+    phrases=(
+        Phrase(
+            r"The config file at \S+ had unknown keys \(",
+            CONFIG_ERROR,
+            "the launch config names settings this accelerate release does not have",
+            example="ValueError: The config file at configs/accelerate_multi_gpu.yaml had unknown keys"
+            " (['main_training_tp_size']), please try upgrading your `accelerate` version or fix (and potentially"
+            " remove) these keys from your config file.",
         ),
     ),
 )
@@ -340,5 +354,6 @@ MODELSCOPE = Family(
 FAMILIES = (
     HUB,
     TRANSFORMERS,
+    ACCELERATE,
     MODELSCOPE,
 )

@@ -829,6 +829,12 @@ SYCL_PI = Family(
     phrases=(
         Phrase(r"No device of requested type available", NO_DEVICE, "intel/llvm sycl device selector"),
         Phrase(
+            r"\bDeviceList is empty\.",
+            NO_DEVICE,
+            "intel/llvm sycl context.cpp: a context was asked for with no device in it (the selector matched none)",
+            example="llama_model_load: error loading model: DeviceList is empty. -30 (PI_ERROR_INVALID_VALUE)",
+        ),
+        Phrase(
             r"Current platform can NOT allocate memory block with size larger than 4GB",
             OOM,
             "IPEX allocator (intel/intel-extension-for-pytorch#629)",

@@ -190,6 +190,14 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="[2025-05-26 08:45:22.122549] I srv                     start: server is ready",
     ),
     ReadyPattern(
+        "llama-box, answering",
+        r"log_server_response: rid \d+ \| (?:GET|POST) /\S* \S+ \| status 2\d\d\b",
+        "gpustack/llama-box llama-box/server.cpp: the response log line of a request it answered",
+        "v0.0.1xx (2025)",
+        example="4.55.245.156 I srv       log_server_response: rid 279195738 | POST /v1/chat/completions 10.93.231.34:53439"
+        " | status 200 | cost 15.99s",
+    ),
+    ReadyPattern(
         "llama.cpp server (2023-2024)",
         r'"msg":"HTTP server listening"|llama server listening at https?://\S+',
         "llama.cpp examples/server/server.cpp; some builds printed it before loading the model",
@@ -383,6 +391,27 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         "gradio blocks.py launch",
         "gradio 3 to 5",
         example="Running on local URL:  http://127.0.0.1:7860",
+    ),
+    ReadyPattern(
+        "gradio apps, local only",
+        r"To create a public link, set `share=True` in `launch\(\)`",
+        "gradio blocks.py launch: printed right after the local URL when no share link is made",
+        "gradio 3 to 5",
+        example="To create a public link, set `share=True` in `launch()`.",
+    ),
+    ReadyPattern(
+        "Fooocus",
+        r"App started successful\. Use the app with https?://\S+",
+        "lllyasviel/Fooocus webui.py: printed once its gradio app is launched",
+        "2.1 to 2.5",
+        example="App started successful. Use the app with http://localhost:7865/ or 0.0.0.0:7865",
+    ),
+    ReadyPattern(
+        "TorchServe",
+        r"^Model server started\.\s*$",
+        "pytorch/serve frontend ModelServer.java main: the inference, management and metrics APIs are bound",
+        "0.1 to 0.12",
+        example="Model server started.",
     ),
     ReadyPattern(
         "hypercorn",

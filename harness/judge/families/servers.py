@@ -239,6 +239,14 @@ SGLANG = Family(
         Phrase(r"Scheduler hit an exception", ENGINE_FAILED, "SGLang scheduler process"),
         Phrase(r"Received sigquit from a child proces", ENGINE_FAILED, "SGLang entrypoints/engine.py sigquit_handler"),
         Phrase(
+            r"Rank \d+ scheduler died during initialization \(exit code: -?\d+\)",
+            ENGINE_FAILED,
+            "SGLang entrypoints/engine.py _scheduler_died_error (2026): a scheduler process exited before it was ready;"
+            " the hint that follows (the OOM killer for -9) is a guess, not a cause",
+            example="RuntimeError: Rank 0 scheduler died during initialization (exit code: -3). If exit code is -9 (SIGKILL),"
+            " a common cause is the OS OOM killer. Run `dmesg -T | grep -i oom` to check.",
+        ),
+        Phrase(
             r"Not enough memory\. Please try to increase --mem-fraction-static",
             KV_CACHE_INSUFFICIENT,
             "SGLang srt/model_executor/model_runner.py init_memory_pool: after the weights, no token fits the KV pool",
@@ -486,6 +494,12 @@ LLAMA_CPP = Family(
             example="/opt/llama.cpp/ggml/src/ggml-rpc/ggml-rpc.cpp:615: Remote RPC server crashed or returned malformed response",
         ),
         Phrase(
+            r"error loading model: unexpectedly reached end of file",
+            MODEL_ACCESS,
+            "llama.cpp (2023 GGML builds) llama_file::read_raw: the model file is shorter than its header says",
+            example="error loading model: unexpectedly reached end of file",
+        ),
+        Phrase(
             r"data is not within the file bounds, model is corrupted or incomplete",
             MODEL_ACCESS,
             "llama.cpp src/llama-model-loader.cpp load_all_data",
@@ -701,11 +715,19 @@ TRITON_SERVER = Family(
             example="error: creating server: Internal - failed to load all models",
         ),
         Phrase(
-            r"model_repository_manager\.cc:\d+\] \"?Poll failed for model directory",
+            r"model_repository_manager\.cc:\d+\] \"?Poll failed for model directory '[^']*': (?!failed to read text proto)",
             MODEL_ACCESS,
             "tritonserver model_repository_manager.cc: a model directory of the repository holds no model it can load",
             example="E1011 08:02:59.084688 1 model_repository_manager.cc:1919] Poll failed for model directory '1':"
             " unexpected platform type  for 1",
+        ),
+        Phrase(
+            r"Poll failed for model directory '[^']*': failed to read text proto"
+            r"|Error parsing text-format inference\.ModelConfig",
+            CONFIG_ERROR,
+            "tritonserver ReadTextProto and libprotobuf: a model's config.pbtxt is not a valid ModelConfig",
+            example="[libprotobuf ERROR text_format.cc:335] Error parsing text-format inference.ModelConfig: 29:17:"
+            " Expected integer, got: $",
         ),
     ),
 )
@@ -720,6 +742,13 @@ RAY = Family(
             ENGINE_FAILED,
             "ray/exceptions.py: the actor (a Ray Serve replica, a vLLM worker) is gone; Ray only lists possible causes",
             example="ray.exceptions.RayActorError: The actor died unexpectedly before finishing this task.",
+        ),
+        Phrase(
+            r"Exception in replica '[^']+', the replica will be stopped",
+            ENGINE_FAILED,
+            "ray serve/_private/deployment_state.py: a replica's constructor raised (its traceback follows)",
+            example="(ServeController pid=30685) ERROR 2023-10-23 08:06:27,590 controller 30685 deployment_state.py:617 -"
+            " Exception in replica 'default#DeployLLM#Ekjjks', the replica will be stopped.",
         ),
     ),
 )
@@ -751,6 +780,36 @@ NIM = Family(
     ),
 )
 
+KSERVE = Family(
+    runtime="kserve",
+    source="kserve/kserve python/kserve/kserve/model_server.py and model_repository.py",
+    phrases=(
+        Phrase(
+            r"fail to locate model file for model \S+ under dir \S+",
+            MODEL_ACCESS,
+            "the model server found no model file in its model directory (what the storage initializer should have"
+            " put there)",
+            example="ERROR:root:fail to locate model file for model sklearn-iris under dir /mnt/models,trying loading from"
+            " model repository.",
+        ),
+    ),
+)
+
+KUBERNETES = Family(
+    runtime="kubernetes",
+    source="kubernetes pkg/kubelet/kuberuntime (the BackOff event of a restarting container) and the harnesses that"
+    " watch pods (llm-d-benchmark)",
+    phrases=(
+        Phrase(
+            r"Back-off restarting failed container|\bCrashLoopBackOff\b|Crashed container in pod: ",
+            ENGINE_FAILED,
+            "the serving container exited and Kubernetes restarts it; its own log says why",
+            example="Warning  BackOff  29s (x8 over 104s)  kubelet  Back-off restarting failed container kserve-container in"
+            " pod dbp-predictor-7f4b8d4dx6q5_default(4dd91701-b2ab-4441-ae75-dba42264ef38)",
+        ),
+    ),
+)
+
 TORCHSERVE = Family(
     runtime="torchserve",
     source="pytorch/serve ts/model_service_worker.py (the Python backend worker the frontend starts per model)",
@@ -774,6 +833,8 @@ FAMILIES = (
     TEI,
     NIM,
     TORCHSERVE,
+    KSERVE,
+    KUBERNETES,
     XINFERENCE,
     LOCALAI,
     RAMALAMA,

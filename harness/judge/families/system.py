@@ -119,6 +119,14 @@ NVIDIA_DRIVER = Family(
         ),
         Phrase(r"nvidia-container-cli: (?:initialization|detection) error", NO_DEVICE, "NVIDIA container toolkit hook"),
         Phrase(
+            r"nvidia-container-cli: requirement error: unsatisfied condition: cuda\s*>=",
+            NO_DEVICE,
+            "NVIDIA container toolkit hook: the image's NVIDIA_REQUIRE_CUDA asks for a newer CUDA than the host's driver"
+            " serves (as 'CUDA driver version is insufficient')",
+            example="nvidia-container-cli: requirement error: unsatisfied condition: cuda>=12.8, please update your driver"
+            " to a newer version, or use an earlier cuda container: unknown",
+        ),
+        Phrase(
             r"^(?!.*load_backend: failed to load).*libcuda\.so(?:\.1)?: cannot open shared object file",
             NO_DEVICE,
             "the driver's user-space library is not there (a container started without the GPU runtime); ggml's"

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from harness.judge.families.general import GENERAL
 from harness.judge.signatures import (
     BUILTIN_READY,
+    BUILTIN_RULES,
     BUILTIN_SIGNATURES,
     READY,
     UNKNOWN,
@@ -561,6 +562,20 @@ def test_lines_a_healthy_server_prints_do_not_spoil_its_ready_line(healthy: str)
     supervised restart, a planned unload."""
     assert classify_lines(["INFO:     Application startup complete.", healthy])[0] == READY
     assert classify_lines([healthy, "INFO:     Application startup complete."])[0] == READY
+
+
+def test_a_supervised_restart_decides_only_a_log_that_never_became_ready() -> None:
+    restart = (
+        "2025-03-17T17:33:16+08:00 - gpustack.worker.worker_manager - WARNING - RPC server for GPU 0 is not running,"
+        " pid 46228, restarting."
+    )
+    started = "2025-03-17T17:33:16+08:00 - gpustack.worker.worker_manager - INFO - Started RPC server for GPU 0"
+    outcome, match = classify_lines([restart, started])
+    assert outcome == "engine_failed" and match is not None and match.family == "gpustack"
+    assert classify_lines([restart, "INFO:     Application startup complete."])[0] == READY
+    explained = LogClassifier(BUILTIN_RULES, BUILTIN_READY, explain=True)
+    explained.feed(restart)
+    assert [m.family for m in explained.explained or []] == ["gpustack"]
 
 
 def test_a_job_line_of_the_shell_voids_a_ready_line_in_both_shells() -> None:

@@ -144,7 +144,7 @@ def test_cells_side_by_side_never_share_a_device_and_render_the_ones_they_hold(
     write_matrix: MatrixWriter, tmp_path: Path
 ) -> None:
     matrix, cells, store, place = planned(write_matrix, tmp_path, [1, 2, 1, 2, 1, 1])
-    backend = FakeBackend({c.cell.id: 0.2 for c in cells})
+    backend = FakeBackend({c.cell.id: 0.5 for c in cells})
     schedule = Schedule(jobs=4, pool=DevicePool(("0", "1", "2", "3")), place=place)
     results = run_cells(backend, cells, watch_rules(matrix), store, schedule=schedule)
     assert sorted(r.cell_id for r in results) == sorted(c.cell.id for c in cells)
@@ -155,7 +155,10 @@ def test_cells_side_by_side_never_share_a_device_and_render_the_ones_they_hold(
         assert f"--port {span.ports[0]}" in span.text and span.ports[0] > 0
     by_id = {r.cell_id: r for r in results}
     assert all(len(by_id[s.cell_id].devices) == int(by_id[s.cell_id].values["tp"]) for s in backend.spans)
-    assert max(s.start for s in backend.spans) < 0.35 + min(s.start for s in backend.spans)  # 6 cells, 8 devices-slots
+    start_spread = max(s.start for s in backend.spans) - min(s.start for s in backend.spans)
+    assert (
+        start_spread < 0.95
+    )  # 6 cells needing 8 device-slots on 4 devices start in two waves; a third starts at 1.0 s
     running_ports = [set(s.ports) for s in backend.spans]
     assert all(not (a & b) for i, a in enumerate(running_ports) for b in running_ports[i + 1 :])
 
