@@ -33,6 +33,7 @@ from harness.judge.families import (
     huggingface,
     intel,
     kernels,
+    neuron,
     servers,
     system,
     torch,
@@ -50,6 +51,7 @@ BUILTIN_FAMILIES: tuple[Family, ...] = (
     *intel.FAMILIES,
     *amd.FAMILIES,
     *ascend.FAMILIES,
+    *neuron.FAMILIES,
     *xla.FAMILIES,
     *collectives.FAMILIES,
     *torch.FAMILIES,
@@ -473,8 +475,8 @@ class LogClassifier:
                 self.explained.append(match)
             if best is None or match.rank < best.rank:
                 best = match
-        if best is None and not named:
-            self._read_general(text, general_raised)
+        if best is None:
+            self._read_general(text, general_raised, phrases=not named)
         if best is not None and (self.failure is None or best.rank < self.failure.rank):
             self.failure = best
             return best
@@ -504,14 +506,15 @@ class LogClassifier:
         if self._weighing_guesses():
             self._note_general(outcome, text, what, family)
 
-    def _read_general(self, text: str, raised: tuple[RaisedRule, str] | None) -> None:
-        """The general vocabulary on a line no table matched, while no ready line and no table's cause
-        was seen."""
+    def _read_general(self, text: str, raised: tuple[RaisedRule, str] | None, phrases: bool = True) -> None:
+        """The general vocabulary on a line no table decided, while no ready line and no table's cause
+        was seen: where its exception was raised, and (unless a table named the line's value as one that
+        decides nothing) its phrases."""
         if not self._weighing_guesses():
             return
         if raised is not None:
             self._note_general(raised[0].rule.outcome, text, f"raised in {raised[1]}")
-        if not self._general or not is_error_line(text):
+        if not phrases or not self._general or not is_error_line(text):
             return
         folded = text.casefold()
         for regex, outcome, needs in self._general:

@@ -178,6 +178,15 @@ GENERAL = Family(
     ),
     raised=(
         Raised(
+            r"/urllib3/(?:util/)?connection\.py:(?:create_connection|_new_conn|connect)$",
+            MODEL_ACCESS,
+            "a connection a server opens while it starts, refused or timed out in urllib3 (under requests and"
+            " huggingface_hub): the model's or tokenizer's fetch; decides only a log that never became ready",
+            exceptions=r"TimeoutError|ConnectionRefusedError|ConnectionResetError|OSError|socket\.gaierror"
+            r"|[\w.]*(?:NewConnectionError|ConnectTimeoutError|NameResolutionError)",
+            example='File "/usr/local/lib/python3.10/dist-packages/urllib3/util/connection.py", line 73, in create_connection',
+        ),
+        Raised(
             r":_*(?:validate|verify|check)(?:_\w+)?$",
             CONFIG_ERROR,
             "any program's own input checks: a ValueError or TypeError raised by a function whose name says it"

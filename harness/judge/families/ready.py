@@ -371,6 +371,13 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="[127.0.0.1]:53912  200  -  POST     /v1/chat/completions",
     ),
     ReadyPattern(
+        "LocalAI (2.x), answering",
+        r"\bINF Success ip=\S+ latency=\S+ method=(?:GET status=200 url=/readyz\b|POST status=2\d\d url=/v1/)",
+        "LocalAI core/http/app.go request log (zerolog): its readiness probe answered, or a model request",
+        "2.x (2024 to 2025)",
+        example='9:53AM INF Success ip=127.0.0.1 latency="43.604µs" method=GET status=200 url=/readyz',
+    ),
+    ReadyPattern(
         "LM Studio server, serving",
         r"\[LM STUDIO SERVER\] (?:\[[^\]\n]{1,300}\] )?Generated prediction:",
         "LM Studio's server log: a completion was generated and returned",
@@ -412,6 +419,21 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         "pytorch/serve frontend ModelServer.java main: the inference, management and metrics APIs are bound",
         "0.1 to 0.12",
         example="Model server started.",
+    ),
+    ReadyPattern(
+        "mlx-lm server",
+        r"Starting httpd at \S+ on port \d+",
+        "ml-explore/mlx-lm mlx_lm/server.py run: the model provider is set up and the HTTP server starts serving",
+        "0.19 to 2026",
+        example="2026-04-18 21:37:42,897 - INFO - Starting httpd at 127.0.0.1 on port 1234...",
+    ),
+    ReadyPattern(
+        "any http.server or werkzeug app, answering",
+        r'^\S+ - - \[[^\]]+\] "(?:GET|POST|PUT) /\S* HTTP/[\d.]+" 2\d\d\b',
+        "CPython http/server.py BaseHTTPRequestHandler.log_request (mlx-lm's server, Flask's development server"
+        " through werkzeug): a request answered 2xx",
+        "all",
+        example='127.0.0.1 - - [18/Apr/2026 21:39:04] "POST /v1/chat/completions HTTP/1.1" 200 -',
     ),
     ReadyPattern(
         "hypercorn",

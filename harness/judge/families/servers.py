@@ -162,7 +162,7 @@ VLLM = Family(
             example="ERROR 08-15 03:15:55 async_llm_engine.py:56] Engine background task failed",
         ),
         Phrase(
-            r"Engine process \(pid \d+\) died|MQLLMEngine is already dead",
+            r"Engine process \(pid \d+\) died|MQLLMEngine is already dead|MQEngineDeadError: Engine loop is not running",
             ENGINE_FAILED,
             "vLLM 0.6-0.8 engine/multiprocessing/client.py and api_server.py (the engine process is gone)",
             example="ERROR 12-01 13:05:02 client.py:282] RuntimeError('Engine process (pid 76) died.')",
@@ -195,10 +195,27 @@ VLLM = Family(
             example="ERROR 11-08 11:01:29 [multiproc_executor.py:135] Worker proc VllmWorker-3 died unexpectedly, shutting down executor.",
         ),
         Phrase(r"EngineCore encountered a fatal error", ENGINE_FAILED, "vLLM v1/engine/core.py run_engine_core"),
+        Phrase(
+            r"Got fatal signal from worker processes, shutting down|Worker failed with error .{0,20}please check the stack"
+            r" trace above for the root cause",
+            ENGINE_FAILED,
+            "vLLM v1/engine/core_client.py (a worker process signalled its death) and v1/executor/multiproc_executor.py"
+            " collective_rpc (a worker raised)",
+            example="CRITICAL 05-19 22:17:53 [core_client.py:359] Got fatal signal from worker processes, shutting down. See"
+            " stack trace above for root cause issue.",
+        ),
         Phrase(r"EngineDeadError: EngineCore encountered an issue", ENGINE_FAILED, "vLLM v1/engine/exceptions.py"),
         Phrase(r"failed \(engine dead\)", ENGINE_FAILED, "vLLM v1/engine/async_llm.py"),
     ),
     raised=(
+        Raised(
+            r"/vllm/config/device\.py:__post_init__$",
+            NO_DEVICE,
+            "vLLM config/device.py DeviceConfig: no platform plugin found a device, so the device type is empty and"
+            " torch refuses it ('Device string must not be empty')",
+            exceptions="RuntimeError",
+            example='File "/venv/lib/python3.10/site-packages/vllm/config/device.py", line 73, in __post_init__',
+        ),
         Raised(
             r"/vllm/(?:config(?:\.py|/\w+\.py)|engine/arg_utils\.py|entrypoints/openai/cli_args\.py):",
             CONFIG_ERROR,
@@ -475,6 +492,12 @@ LLAMA_CPP = Family(
         ),
         Phrase(r"no usable GPU found", NO_DEVICE, "llama.cpp common/arg.cpp"),
         Phrase(
+            r"--n-gpu-layers \d+ was passed but no GPUs were found; falling back to CPU",
+            NO_DEVICE,
+            "Mozilla-Ocho/llamafile llama.cpp/common.cpp: GPU layers were asked for and no GPU backend could be loaded",
+            example="warning: --n-gpu-layers 9999 was passed but no GPUs were found; falling back to CPU inference",
+        ),
+        Phrase(
             r"Error: Detected different sycl devices",
             CONFIG_ERROR,
             "intel/ipex-llm's llama.cpp build: mixed SYCL GPUs are refused until ONEAPI_DEVICE_SELECTOR or"
@@ -744,7 +767,7 @@ RAY = Family(
             example="ray.exceptions.RayActorError: The actor died unexpectedly before finishing this task.",
         ),
         Phrase(
-            r"Exception in replica '[^']+', the replica will be stopped",
+            r"Exception in [Rr]eplica(?: '[^']+'|\([^)]*\)), the replica will be stopped",
             ENGINE_FAILED,
             "ray serve/_private/deployment_state.py: a replica's constructor raised (its traceback follows)",
             example="(ServeController pid=30685) ERROR 2023-10-23 08:06:27,590 controller 30685 deployment_state.py:617 -"

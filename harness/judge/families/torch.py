@@ -137,9 +137,10 @@ TORCH = Family(
             example="[rank1]:[E909 08:45:30.126335825 ProcessGroupNCCL.cpp:2252] [PG ID 2 PG GUID 3 Rank 1]  failure detected by watchdog at work sequence id: 40231 PG status: last enqueued work: 40267, last completed work: 40230",
         ),
         Phrase(
-            r"(?:DistStoreError|DistNetworkError): (?:Timed out|Socket Timeout|wait timeout|The client socket has timed out)",
+            r"(?:DistStoreError|DistNetworkError): (?:Timed out|Socket Timeout|wait timeout|The client socket has timed out)"
+            r"|\[c10d\] The client socket has timed out after \d+m?s while trying to connect to",
             COMM_ERROR,
-            "torch.distributed rendezvous store",
+            "torch.distributed rendezvous store, and c10d socket.cpp's own line when a rank cannot reach it",
             example="torch.distributed.DistStoreError: Timed out after 901 seconds waiting for clients. 1/2 clients joined.",
         ),
         Phrase(
@@ -168,6 +169,13 @@ DEEPSPEED = Family(
             " the others (as torchrun's ChildFailedError)",
             example="[2023-07-10 04:26:35,999] [ERROR] [launch.py:324:sigkill_handler] ['/venv/bin/python3.10', '-u',"
             " 'trainCLM.py', '--local_rank=1'] exits with return code = -11",
+        ),
+        Phrase(
+            r"Setting accelerator to CPU\. If you have GPU or other accelerator, we were unable to detect it",
+            NO_DEVICE,
+            "deepspeed/accelerator/real_accelerator.py get_accelerator: no CUDA, ROCm, XPU, NPU or HPU was found",
+            example="[2025-02-06 19:55:01,115] [WARNING] [real_accelerator.py:162:get_accelerator] Setting accelerator to"
+            " CPU. If you have GPU or other accelerator, we were unable to detect it.",
         ),
         Phrase(
             r"Check batch related parameters\. train_batch_size is not\b",

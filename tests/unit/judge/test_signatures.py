@@ -656,3 +656,15 @@ def test_a_hub_miss_the_program_answers_by_loading_a_local_copy_is_not_a_model_a
 def test_a_device_name_outside_the_offered_choices_is_a_configuration_error() -> None:
     line = "ValueError: invalid device name: 0. Please choose from the following: cuda, metal, vulkan, rocm, auto."
     assert classify_lines([line])[0] == "config_error"
+
+
+def test_a_connection_that_failed_while_starting_is_the_models_fetch_even_where_errno_names_it() -> None:
+    traceback = [
+        "2025-06-03 22:42:46,485 xinference.core.worker 141 ERROR    Failed to load model FishSpeech-1.5-0",
+        "Traceback (most recent call last):",
+        '  File "/usr/local/lib/python3.10/dist-packages/urllib3/util/connection.py", line 73, in create_connection',
+        "    sock.connect(sa)",
+        "TimeoutError: [Errno 110] Connection timed out",
+    ]
+    assert classify_lines(traceback)[0] == "model_access"
+    assert classify_lines(["INFO:     Application startup complete.", *traceback[2:]])[0] == READY
