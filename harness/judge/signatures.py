@@ -614,8 +614,11 @@ class Verdict:
     why: str = ""
 
 
-def explain_winner(outcome: str, matches: Sequence[Match], winner: Match | None = None) -> str:
-    """Why `outcome` won among `matches`: the ranking, in words."""
+def explain_winner(outcome: str, matches: Sequence[Match], winner: Match | None = None, ended: bool = False) -> str:
+    """Why `outcome` won among `matches`: the ranking, in words. `ended`: the winner decides only because
+    the log ended without a ready line (an `unless_ready` phrase)."""
+    if ended and winner is not None:
+        return f"{winner.family} says {outcome} only of a log that ends without a ready line, as this one does"
     general = winner is not None and winner.family == GENERAL_FAMILY
     failures = [m for m in matches if m.name != READY and (m.family == GENERAL_FAMILY) == general]
     if outcome == UNKNOWN:
@@ -664,7 +667,8 @@ def judge_lines(
     else:
         outcome, match = UNKNOWN, None
     matches = tuple(classifier.explained or ())
-    return Verdict(outcome, match, matches, explain_winner(outcome, matches, match) if explain else "")
+    ended = decided is not None and decided is classifier.general and decided.family != GENERAL_FAMILY
+    return Verdict(outcome, match, matches, explain_winner(outcome, matches, match, ended) if explain else "")
 
 
 def classify_lines(

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from harness.judge.families.general import GENERAL
 from harness.judge.signatures import (
     BUILTIN_READY,
-    BUILTIN_RULES,
     BUILTIN_SIGNATURES,
     READY,
     UNKNOWN,
@@ -573,9 +572,9 @@ def test_a_supervised_restart_decides_only_a_log_that_never_became_ready() -> No
     outcome, match = classify_lines([restart, started])
     assert outcome == "engine_failed" and match is not None and match.family == "gpustack"
     assert classify_lines([restart, "INFO:     Application startup complete."])[0] == READY
-    explained = LogClassifier(BUILTIN_RULES, BUILTIN_READY, explain=True)
-    explained.feed(restart)
-    assert [m.family for m in explained.explained or []] == ["gpustack"]
+    explained = judge_lines([restart, started], explain=True)
+    assert [m.family for m in explained.matches] == ["gpustack"]
+    assert "only of a log that ends without a ready line" in explained.why
 
 
 def test_a_job_line_of_the_shell_voids_a_ready_line_in_both_shells() -> None:
