@@ -200,6 +200,7 @@ class Rule:
     family: str
     resolve: Resolver
     unless_ready: bool = False
+    explains: bool = True
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -236,7 +237,7 @@ def compile_rules(ruleset: Ruleset) -> list[Rule]:
     for family in ruleset.families:
         lookup = _looked_up(family, ruleset.redefined)
         forms = (family.names, *family.forms, family.bare_form)
-        rules += [Rule(regex, family.runtime, lookup) for regex in forms if regex]
+        rules += [Rule(regex, family.runtime, lookup, explains=family.explains) for regex in forms if regex]
     return rules
 
 
@@ -443,7 +444,7 @@ class LogClassifier:
                 if resolved is None:
                     continue
                 outcome, what = resolved
-                named = True
+                named = named or rule.explains
                 if outcome is not None and rule.unless_ready:
                     self._note_weak(outcome, text, what, rule.family)
                     break

@@ -82,6 +82,10 @@ class Family:
     phrases: tuple[Phrase, ...] = ()
     raised: tuple[Raised, ...] = ()
     bare: tuple[str, ...] = ()
+    explains: bool = True
+    """A value of this table that decides nothing explains its whole line (CUDA's `invalid argument`),
+    so the general vocabulary does not read the line's other words; False where the value only says
+    what a system call returned and the line's words say what the program was doing."""
 
     @cached_property
     def bare_form(self) -> str:

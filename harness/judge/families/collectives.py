@@ -90,6 +90,12 @@ NCCL = Family(
         ),
         Phrase(r"NET/Socket : socket progress error", COMM_ERROR, "NVIDIA/nccl @ 5067397c (2.30.7)"),
         Phrase(
+            r"\bNet : Call to (?:recv|send|connect) (?:from|to) \S+ failed : ",
+            COMM_ERROR,
+            "NVIDIA/nccl misc/socket.cc: a socket call to a peer rank failed (also repeated after 'Last error:')",
+            example="node2: Net : Call to recv from NODE2_IP<56843> failed : Connection refused",
+        ),
+        Phrase(
             r"\[Proxy Service \d+\] Failed to execute operation",
             COMM_ERROR,
             "NVIDIA/nccl @ 5067397c (2.30.7)" + " proxy.cc",

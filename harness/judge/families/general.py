@@ -72,7 +72,7 @@ GENERAL = Family(
         ),
         Phrase(
             NOT_KV + r"(?i:.*?(?:\bout of (?:device |gpu |host |video |shared |graphics |)memory|\bOOM\b|OutOfMemory"
-            r"|(?:insufficient|not enough) (?:\w+ ){0,2}memory|(?:failed|unable|cannot|can't|could not|couldn't) (?:to )?allocate"
+            r"|(?:insufficient|not enough) (?:\w+ ){0,2}memory|(?:failed|unable|can ?not|can't|could not|couldn't) (?:to )?allocate"
             r"|\balloc\w* (?:of \S+ (?:bytes )?)?failed|memory allocation (?:error|failure|failed)"
             r"|exceeds? (?:the )?(?:available|free|total|device) (?:\w+ )?memory|RESOURCE_EXHAUSTED|bad_alloc"
             r"|\b(?:memory|VRAM) (?:is )?(?:exhausted|full)\b))",
@@ -107,7 +107,7 @@ GENERAL = Family(
         Phrase(
             r"(?i)^(?!.*\b(?:loading|loads?|using|trying) (?:it |them )?(?:from )?(?:the )?local\b).*?(?:"
             r"(?:download|fetch)\w* (?:\w+ )?(?:error|failed|failure)|DownloadError"
-            r"|failed to (?:download|fetch|pull)\b|\b(?:repo(?:sitory)?|model|revision|manifest) \S*\s?(?:not found|does not exist)"
+            r"|(?:failed to|could not|couldn't|unable to) (?:download|fetch|pull)\b|\b(?:repo(?:sitory)?|model|revision|manifest) \S*\s?(?:not found|does not exist)"
             r"|not a valid model identifier|\b40[13]\b.{0,40}(?:Unauthorized|Forbidden|Client Error)|\bgated (?:repo|model)"
             r"|(?:failed|unable|cannot|can't|could not|couldn't) (?:to )?(?:open|read|find|locate|parse) (?:the )?"
             r"(?:model|tokenizer|weights|checkpoint|vocab)\w*\b(?! (?:on|to) )"
@@ -161,8 +161,9 @@ GENERAL = Family(
             r"(?:exit\w*|fail\w*|did not|closed|died)",
             COMM_ERROR,
             "the collective layer between ranks or nodes failed",
-            example="https://github.com/NVIDIA/nccl/issues/795: "
-            "misc/socket.cc:518 NCCL WARN Net : Call to recv from 10.200.84.247<58355> failed : Broken pipe",
+            example="https://github.com/NVIDIA/nccl-tests/issues/185: "
+            "dgxh100-3:225140:225355 [0] misc/ibvwrap.cc:187 NCCL WARN Call to ibv_modify_qp failed with error Network is"
+            " unreachable",
         ),
         Phrase(
             r"(?i)\b(?:engine|engine ?core|worker|runner|shard|scheduler|child process|subprocess|backend|server process"

@@ -1,5 +1,5 @@
 """Intel's GPU stack: Level Zero `ze_result_t`, the Unified Runtime `ur_result_t` that PyTorch XPU
-reports through, and SYCL's older plugin-interface `PI_ERROR_*` codes."""
+reports through, SYCL's older plugin-interface `PI_ERROR_*` codes, and OpenVINO's GPU plugin."""
 
 from __future__ import annotations
 
@@ -842,8 +842,24 @@ SYCL_PI = Family(
     ),
 )
 
+OPENVINO = Family(
+    runtime="openvino",
+    source="openvinotoolkit/openvino src/plugins/intel_gpu/src/plugin/plugin.cpp (the GPU plugin's contexts, one per"
+    " device it found)",
+    phrases=(
+        Phrase(
+            r"\[GPU\] Context was not initialized for \d+ device",
+            NO_DEVICE,
+            "the GPU plugin found no device with that index (no Intel GPU, or its driver is not usable), so it made no"
+            " context for it",
+            example="[GPU] Context was not initialized for 0 device",
+        ),
+    ),
+)
+
 FAMILIES = (
     LEVEL_ZERO,
     UNIFIED_RUNTIME,
     SYCL_PI,
+    OPENVINO,
 )

@@ -585,6 +585,13 @@ XINFERENCE = Family(
             "Xinference core/worker.py launch_builtin_model (the model's engine died; its cause is printed by it)",
             example="2026-08-07T18:25:43.623Z ERROR xinference.core.worker pid:41 role:local address:0.0.0.0:26776 node:3d67e2e62a71 Failed to load model qwen3-rep0",
         ),
+        Phrase(
+            r"xinference\.core\.supervisor .*Worker dead\. address: ",
+            ENGINE_FAILED,
+            "Xinference core/supervisor.py: a worker stopped answering its heartbeat; the models it held are gone",
+            example="2025-02-13 09:16:53,942 xinference.core.supervisor 4404 ERROR Worker dead. address: 127.0.0.1:48208,"
+            " influenced models: ['bce-reranker-base_v1-0']",
+        ),
     ),
 )
 

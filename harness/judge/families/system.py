@@ -18,6 +18,7 @@ ERRNO = Family(
     "them ('[Errno 98] Address already in use')",
     names=r"(?<![A-Za-z0-9_])(EADDRINUSE|EADDRNOTAVAIL|ENOMEM|ENODEV)(?![A-Za-z0-9_])",
     forms=(r"\[Errno (?P<number>\d+)\]", r"\bZMQError: (?P<text>[^(\n]+)"),
+    explains=False,
     codes=(
         Code("EPERM", None, string="Operation not permitted", number=1),
         Code("ENOENT", None, string="No such file or directory", number=2),
@@ -96,7 +97,8 @@ ERRNO = Family(
 
 NVIDIA_DRIVER = Family(
     runtime="nvidia_driver",
-    source="NVIDIA kernel driver (NVRM) messages; the Xid catalogue of NVIDIA's Xid documentation",
+    source="GPU kernel drivers' messages: NVIDIA's (NVRM; the Xid catalogue of NVIDIA's Xid documentation), amdgpu's,"
+    " Moore Threads' MTGPU; and the NVIDIA container toolkit's",
     phrases=(
         Phrase(
             r"The NVIDIA Driver was not detected\.\s+GPU functionality will not be available",
@@ -146,6 +148,13 @@ NVIDIA_DRIVER = Family(
             example="NVRM: Xid (PCI:0000:3b:00): 79, pid=1234, GPU has fallen off the bus.",
         ),
         Phrase(r"fallen off the bus", DEVICE_LOST, "NVIDIA kernel driver, Xid 79 (the message may wrap over lines)"),
+        Phrase(
+            r"MTGPU:\(Error\): .*experienced error (?:Guilty|Innocent) Lockup",
+            DEVICE_LOST,
+            "Moore Threads MTGPU kernel driver: the GPU hung and its firmware reset the contexts on it",
+            example="[24078.925037] MTGPU:(Error): 56377:  PID 1747 experienced error Guilty Lockup (0x1)"
+            " caller[CheckFWCCB CTX Reset Noticication] [188]",
+        ),
         Phrase(
             r"Failed to initialize NVML: Driver/library version mismatch",
             NO_DEVICE,

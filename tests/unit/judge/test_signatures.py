@@ -667,3 +667,13 @@ def test_a_connection_that_failed_while_starting_is_the_models_fetch_even_where_
     ]
     assert classify_lines(traceback)[0] == "model_access"
     assert classify_lines(["INFO:     Application startup complete.", *traceback[2:]])[0] == READY
+
+
+def test_an_errno_that_decides_nothing_leaves_the_lines_words_to_the_general_vocabulary() -> None:
+    download = (
+        "2026-01-26 20:41:06,074 xinference.model.utils 1 DEBUG    Download failed: [Errno 2] No such file or"
+        " directory: '/data/modelscope/hub/._____temp/FunAudioLLM/Fun-ASR-MLT-Nano-2512/images/.gitkeep'"
+    )
+    assert classify_lines([download])[0] == "model_access"
+    launch = "RuntimeError: CUDA error: invalid configuration argument"  # a launch bug, not a configuration
+    assert classify_lines([launch])[0] == UNKNOWN
