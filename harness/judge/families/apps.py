@@ -27,7 +27,7 @@ METAL = Family(
             r"|kIO(?:GPU|Accel)CommandBufferCallbackError(?:Timeout|Hang|PageFault|SubmissionsIgnored)",
             DEVICE_LOST,
             "the GPU did not finish the command buffer (timeout, hang or page fault), or refuses the process's work"
-            " after its earlier GPU errors (SubmissionsIgnored; older macOS names them kIOAccel*): the work on it is lost",
+            " after its earlier GPU errors (SubmissionsIgnored; named kIOAccel* or kIOGPU*): the work on it is lost",
             example="error: Ignored (for causing prior/excessive GPU errors)"
             " (00000004:kIOAccelCommandBufferCallbackErrorSubmissionsIgnored)",
         ),
