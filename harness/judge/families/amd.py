@@ -203,6 +203,7 @@ HSA = Family(
     runtime="rocm_hsa",
     source="ROCm/ROCR-Runtime runtime/hsa-runtime/inc/hsa.h, hsa_ext_amd.h, hsa_ext_finalize.h, hsa_ext_image.h; strings from runtime/hsa-runtime/core/runtime/hsa.cpp hsa_status_string (commit c7785a6da1c10c25bc8d527c00b1fe79bfbd84c9, 2024-10)",
     names="(?<![A-Za-z0-9_])(HSA_(?:EXT_)?STATUS_[A-Z0-9_]+)(?![A-Za-z0-9_])",
+    bare=(DEVICE_LOST,),
     codes=(
         Code("HSA_STATUS_SUCCESS", None, string="The function has been executed successfully.", number=0),
         Code(

@@ -127,6 +127,12 @@ LM_STUDIO = Family(
             " 18446744072635812000)",
         ),
         Phrase(
+            r"No gpus found without acceleration backend compilation",
+            NO_DEVICE,
+            "LM Studio's hardware survey (lms, llmster): no engine it has can use a GPU here, so models run on the CPU",
+            example='            "message": "No gpus found without acceleration backend compilation!"',
+        ),
+        Phrase(
             r"cause: 'Error when loading model: ",
             ENGINE_FAILED,
             "LM Studio 0.3.x llmworker: the engine refused the model; the engine's own error follows the prefix",

@@ -694,6 +694,13 @@ ONNXRUNTIME = Family(
             example="fastembed-gpu  | /usr/local/lib/python3.10/dist-packages/fastembed/common/onnx_model.py:100:"
             " RuntimeWarning: Attempt to set CUDAExecutionProvider failed. Current providers: ['CPUExecutionProvider'].",
         ),
+        Phrase(
+            r"\b(?:CUDA|ROCM)ExecutionProvider (?:is )?not available\b",
+            NO_DEVICE,
+            "apps that check onnxruntime.get_available_providers() before creating a session: the installed ONNX"
+            " Runtime has no GPU provider, so it runs on the CPU",
+            example="⚠️  CUDAExecutionProvider not available — ONNX will fall back to CPU.",
+        ),
     ),
 )
 

@@ -185,3 +185,6 @@ def test_long_documented_strings_are_read_without_a_known_form_and_short_ones_ar
     assert classify_lines(["Fatal: No kernel image is available for execution on the device"])[0] == "config_error"
     assert classify_lines(["plugin loader: initialization error, skipping"])[0] == "unknown"
     assert classify_lines(["an illegal memory access was encountered-ish"])[0] == "unknown"
+    # a pasted ROCm line whose HSA_STATUS_ name lost its head to the paste: HSA's own sentence still tells
+    hsa = "RROR_MEMORY_APERTURE_VIOLATION: The agent attempted to access memory beyond the largest legal address."
+    assert classify_lines([hsa])[0] == "device_lost"
