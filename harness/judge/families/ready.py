@@ -40,6 +40,9 @@ class ReadyPattern:
     example: str = ""
     after_example: str = ""
     """A real line `after` matches, when it is not one of the common ones (uvicorn's, llama.cpp's)."""
+    generic: bool = False
+    """A wording any server may print, not one program's: it counts only while no error line was read, before
+    it (the general vocabulary found nothing) or after it (an error line takes it back)."""
 
 
 BUILTIN_READY: tuple[ReadyPattern, ...] = (
@@ -441,6 +444,30 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         "hypercorn/asyncio/run.py",
         "0.11 to 0.18",
         example="Running on http://0.0.0.0:8000 (CTRL + C to quit)",
+    ),
+    ReadyPattern(
+        "any server, announcing its address",
+        r"^(?!.*(?i:router|proxy|runner|worker|metrics|dashboard|rpc|health|prometheus|debug|profil))(?:"
+        r".*?\b(?:[Ss]erver|SERVER|API|[Aa]pp|[Ss]ervice|HTTP|httpd|[Ee]ndpoint|REST|[Gg]ateway|UI)\b[^\n]{0,60}?"
+        r"\b(?:[Ll]istening|[Ss]erving|[Rr]unning|[Ss]tarted|[Rr]eady|[Aa]vailable|[Bb]ound|bind)"
+        r"(?: and listening)? (?:on|at|to:?) (?:(?:https?|tcp|grpc)://)?(?:\[[0-9A-Fa-f:]*\]|[\w.-]+)?:\d{2,5}\b(?![.:]\d)"
+        r"|(?:\S+ ){0,6}[Ll]istening on (?:(?:https?|tcp)://)?(?:\[[0-9A-Fa-f:]*\]|[\w.-]+):\d{2,5}/?\s*$"
+        r"|.*?\b[Ss]erving (?:on|at) https?://\S+)",
+        "the words servers use once their listener is open (a server, API or app listening, running, serving or"
+        " ready at an address), for servers no line above knows; not a router's, proxy's, runner's, worker's or"
+        " side listener's (metrics, health, RPC), which open before the model serves",
+        "all",
+        example="0810 16:46:35 ds4-server: listening on http://127.0.0.1:8000",
+        generic=True,
+    ),
+    ReadyPattern(
+        "any server, answering",
+        r"\b(?:GET|POST)\b[^\n]{0,300}?(?:\b[Ss]tatus(?: code)?[=: ]+|\bcode=|HTTP/[\d.]+\"? )2\d\d\b"
+        r"|\b(?:[Ss]tatus(?: code)?[=: ]+|\bcode=)2\d\d\b[^\n]{0,300}?\b(?:GET|POST)\b",
+        "an access log line of a request answered 2xx, in the shapes servers print it, for servers no line above knows",
+        "all",
+        example="02:28:12-130753 INFO     API user=None code=200 http/1.1 GET /sdapi/v1/motd 119.147.160.249 0.4232",
+        generic=True,
     ),
 )
 

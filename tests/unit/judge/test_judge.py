@@ -69,6 +69,17 @@ def test_ready_that_holds_for_the_window_is_ready_and_keeps_no_tail() -> None:
     assert verdict.outcome == READY and verdict.tail == [] and verdict.seconds == pytest.approx(10.0)
 
 
+def test_a_generic_ready_line_taken_back_in_the_window_reopens_the_wait() -> None:
+    listening = "0810 16:46:35 ds4-server: listening on http://127.0.0.1:8000"
+    judge = judge_of([(10.0, listening), (12.0, "ds4-server: error: unable to open metal device")])
+    assert not judge.done and judge.settle_end is None and not judge.log_ready
+    judge.tick(15.0)
+    assert not judge.done
+    answered = '127.0.0.1 - - [18/Apr/2026 21:39:04] "POST /v1/chat/completions HTTP/1.1" 200 -'
+    judge = judge_of([(10.0, listening), (12.0, "main: loading model"), (30.0, answered), (35.0, "later")])
+    assert judge.done and judge.verdict(35.0).outcome == READY and judge.verdict(35.0).seconds == pytest.approx(30.0)
+
+
 def test_no_verdict_before_the_timeout_is_a_timeout_that_says_what_was_missing() -> None:
     judge = judge_of([(1.0, "loading weights"), (600.0, "still loading")])
     verdict = judge.verdict(600.0)

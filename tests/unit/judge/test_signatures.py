@@ -278,6 +278,60 @@ def test_lines_printed_while_loading_are_not_ready(line: str) -> None:
     assert classify_lines([line])[0] == UNKNOWN
 
 
+GENERIC_READY = "0810 16:46:35 ds4-server: listening on http://127.0.0.1:8000"
+"""A server no ready line names (ds4-server), announcing its listener in the words servers use."""
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        GENERIC_READY,
+        "Server is ready and listening on tcp://0.0.0.0:5573",
+        "02:28:12-130753 INFO     API user=None code=200 http/1.1 GET /sdapi/v1/motd 119.147.160.249 0.4232",
+        "[2025-09-29 10:42:09.370+08:00] [378828] [<HOST>] [192.169.5.1:42356] [server] [Response mindie server,"
+        " method is GET, uri is /v1/models] [status code: 200]",
+    ],
+)
+def test_a_server_no_ready_line_names_is_ready_in_the_words_servers_use(line: str) -> None:
+    verdict = judge_lines([line], explain=True)
+    assert verdict.outcome == READY
+    assert [m.rule for m in verdict.matches] == ["generic ready line"]
+
+
+def test_an_error_line_or_a_model_load_takes_a_generic_ready_line_back() -> None:
+    failed = "ds4-server: error: unable to open metal device"
+    assert classify_lines([GENERIC_READY, failed])[0] == UNKNOWN
+    verdict = judge_lines([GENERIC_READY, "main: loading model"], explain=True)
+    assert verdict.outcome == UNKNOWN
+    assert [m.rule for m in verdict.matches] == ["generic ready line", "error line takes back the generic ready line"]
+    answered = '127.0.0.1 - - [18/Apr/2026 21:39:04] "POST /v1/chat/completions HTTP/1.1" 200 -'
+    assert classify_lines([GENERIC_READY, "main: loading model", answered])[0] == READY
+    strong = "INFO:     Application startup complete."
+    assert classify_lines([strong, failed])[0] == READY
+
+
+def test_a_generic_ready_line_does_not_answer_an_earlier_error() -> None:
+    fell_back = "ds4-server: error: no GPU devices found, running on the CPU"
+    assert classify_lines([fell_back, GENERIC_READY])[0] == "no_device"
+    optional = "ds4-server: error: failed to import the optional tracing module"
+    assert classify_lines([optional, GENERIC_READY])[0] == READY
+    assert classify_lines([GENERIC_READY + " (failed to bind the metrics port)"])[0] == UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[c10d] The server socket has started to listen on [::]:29500.",
+        'time=2024-05-01T10:00:00Z level=INFO source=runner.go:963 msg="Server listening on 127.0.0.1:39367"',
+        "INFO 2025-01-01 10:00:00 metrics server listening on 0.0.0.0:9090",
+        "Started a local Ray instance. View the dashboard at 127.0.0.1:8265",
+        "[llama-swap] proxy listening on :8080",
+    ],
+)
+def test_side_listeners_and_subprocesses_are_not_a_generic_ready_line(line: str) -> None:
+    assert classify_lines([line])[0] == UNKNOWN
+
+
 def test_uvicorn_lines_need_their_own_process_and_sglang_waits_for_its_warm_up() -> None:
     running = "INFO:     Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)"
     assert classify_lines([running])[0] == UNKNOWN  # a --reload parent prints it before importing the app
