@@ -33,7 +33,7 @@ GENERAL_FAMILY = "general"
 
 ERROR_LINE = re.compile(
     r"\b(?:error|exception|fatal|fail(?:ed|ure|s)?|critical|panic|abort(?:ed|ing)?|fault|cannot|can't|could not"
-    r"|couldn't|unable to|refused|denied|invalid|not found|unrecognized|unknown (?:argument|option|value)|mismatch|in use"
+    r"|couldn't|unable to|refused|denied|invalid|not found|crash(?:ed|es)?|dead|unrecognized|unknown (?:argument|option|value)|mismatch|in use"
     r"|exit(?:ed)? (?:with )?(?:code|status)|exitcode|signal \d+)\b"
     r"|\w(?:error|exception)\b"
 )
@@ -167,10 +167,12 @@ GENERAL = Family(
         ),
         Phrase(
             r"(?i)\b(?:engine|engine ?core|worker|runner|shard|scheduler|child process|subprocess|backend|server process"
-            r"|rank \d+|executor)\b.{0,40}\b(?:failed to (?:start|initiali[sz]e|load)|died|is dead|terminated|exited|crashed"
-            r"|was killed|not alive|hit an exception)|\b(?:process|server|runner|worker|engine|child)\b.{0,40}"
-            r"\bexit(?:ed)? (?:with )?(?:status|code)[: ]+(?:-?[1-9]\d*|0x[0-9a-f]+|null)"
-            r"|(?:terminated|exited|died) unexpectedly|\bexitcode\s*:\s*-?[1-9]",
+            r"|rank \d+|executor|server|replica|actor|container|model)\b.{0,40}\b(?:failed to (?:start|initiali[sz]e|load)"
+            r"|died|(?:is )?dead\b|terminated|exited|crash(?:ed|es)?\b|was killed|not alive|hit an exception)"
+            r"|\b(?:process|server|runner|worker|engine|child)\b.{0,40}"
+            r"\b(?:exit(?:ed)?|return(?:ed)?) (?:with )?(?:status|code)[: =]+(?:-?[1-9]\d*|0x[0-9a-f]+|null)"
+            r"|(?:terminated|exited|died|crashed) unexpectedly|\bexitcode\s*:\s*-?[1-9]|\bnon-zero exit code"
+            r"|\bcrashed (?:container|pod|worker|replica)",
             ENGINE_FAILED,
             "a launcher or engine reports that the process under it died",
             example="https://github.com/BlazeFiresong18/Doraeon/blob/f7af8e196cd4968db6668bc4399cdf6da2a80e2a/ollama_serve.log: "

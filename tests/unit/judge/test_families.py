@@ -175,6 +175,34 @@ def test_the_general_vocabulary_skips_lines_that_say_no_failure() -> None:
     assert classify_lines(quiet)[0] == "unknown"
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        # LM Studio (lmstudio-bug-tracker), DeepSpeed-MII, an llm-d benchmark harness, Xinference's supervisor
+        "- Caused By: Error: The model has crashed without additional information. (Exit code: 18446744072635812000)",
+        "RuntimeError: server crashed for some reason, unable to proceed",
+        "16:53:24 - \N{CROSS MARK} Crashed container in pod: vllm-standalone-llama-3-1b-845945945-dljsw",
+        "2025-02-13 09:16:53,942 xinference.core.supervisor 4404 ERROR    Worker dead. address: 127.0.0.1:48208",
+    ],
+)
+def test_the_general_vocabulary_hears_a_supervisor_say_what_it_watched_died(line: str) -> None:
+    """Each program's table knows its own line now; the vocabulary would have heard them before the tables."""
+    from harness.judge.families.general import GENERAL
+    from harness.judge.signatures import is_error_line
+
+    heard = [p.outcome for p in GENERAL.phrases if re.search(p.regex, line)]
+    assert is_error_line(line) and heard == ["engine_failed"]
+    assert classify_lines([line])[0] == "engine_failed"
+
+
+def test_a_helper_command_that_failed_is_not_the_engine_dying() -> None:
+    called = (
+        "ERROR 06-13 18:12:20 [registry.py:361] subprocess.CalledProcessError: Command '['python', '-m',"
+        " 'vllm.model_executor.models.registry']' returned non-zero exit status 1."
+    )
+    assert classify_lines([called])[0] == "unknown"
+
+
 def test_long_documented_strings_are_read_without_a_known_form_and_short_ones_are_not() -> None:
     # TensorRT 8's logger, as pasted in public threads (2022): its own prefix around CUDA's string
     trt = (
