@@ -36,6 +36,7 @@ from harness.judge.families import (
     neuron,
     servers,
     system,
+    tensorrt,
     torch,
     vulkan,
     xla,
@@ -56,6 +57,7 @@ BUILTIN_FAMILIES: tuple[Family, ...] = (
     *collectives.FAMILIES,
     *torch.FAMILIES,
     *kernels.FAMILIES,
+    *tensorrt.FAMILIES,
     *system.FAMILIES,
     *huggingface.FAMILIES,
     *vulkan.FAMILIES,
@@ -395,7 +397,7 @@ _VOID_WORDS = _Prefilter([void.pattern for void in READY_VOIDS])
 
 
 STILL_LOADING = re.compile(r"(?i)\bloading (?:the )?(?:model|weights|checkpoint)")
-"""A server that says it is loading its model after a generic ready line was not serving yet: a proxy or
+"""A server that says it is loading its model after a weak ready line was not serving yet: a proxy or
 a listener opened before the load (llama.cpp's) answers on its own."""
 
 
@@ -421,8 +423,8 @@ class LogClassifier:
         self._rules = compile_rules(ruleset)
         self._last_frame = _LastFrame(compile_raised(ruleset.families, ruleset.redefined))
         self._general_frame = _LastFrame(compile_raised((ruleset.general,), ruleset.redefined))
-        self._ready = sorted((_as_ready(p) for p in ready_patterns), key=lambda r: r.generic)
-        self._generic_ready = False
+        self._ready = sorted((_as_ready(p) for p in ready_patterns), key=lambda r: r.weak)
+        self._weak_ready = False
         self._conditions = {c: re.compile(c) for r in self._ready for c in (r.after, r.not_after) if c}
         self._prefilter = _Prefilter(
             [rule.regex for rule in self._rules] + [r.pattern for r in self._ready] + list(self._conditions)
@@ -467,7 +469,7 @@ class LogClassifier:
         text = line.rstrip("\r\n")
         if self.ready is not None and _VOID_WORDS.may_match(text) and any(v.search(text) for v in _VOIDS):
             self._void_ready(text)
-        elif self._generic_ready and (is_error_line(text) or STILL_LOADING.search(text)):
+        elif self._weak_ready and (is_error_line(text) or STILL_LOADING.search(text)):
             self._take_back_ready(text)
         raised = self._raised(text)
         general_raised = self._general_frame.feed(self.line_no, text)
@@ -497,30 +499,28 @@ class LogClassifier:
         ready = next((r for r in self._ready if self._ready_line(r, text)), None)
         if ready is None:
             return None
-        if ready.generic and (self.general is not None or is_error_line(text)):
+        if ready.weak and (self.general is not None or is_error_line(text)):
             return None
-        self._generic_ready = ready.generic
-        self.ready = Match(
-            READY, -1, self.line_no, text, "ready", "generic ready line" if ready.generic else "ready line"
-        )
+        self._weak_ready = ready.weak
+        self.ready = Match(READY, -1, self.line_no, text, "ready", "weak ready line" if ready.weak else "ready line")
         if self.explained is not None:
             self.explained.append(self.ready)
         return self.ready
 
     def _take_back_ready(self, text: str) -> None:
-        """An error line after a generic ready line: the wording was not this server's readiness after all,
+        """An error line after a weak ready line: the wording was not this server's readiness after all,
         or it failed since; the failure rules and the general vocabulary read on."""
-        self.ready, self._generic_ready = None, False
+        self.ready, self._weak_ready = None, False
         if self.explained is not None:
             self.explained.append(
-                Match(READY, -1, self.line_no, text, "ready", "error line takes back the generic ready line")
+                Match(READY, -1, self.line_no, text, "ready", "error line takes back the weak ready line")
             )
 
     def _void_ready(self, text: str) -> None:
         self.voided = Match(READY, -1, self.line_no, text, "ready", "voids the ready line")
         if self.explained is not None:
             self.explained.append(self.voided)
-        self.ready, self._generic_ready = None, False
+        self.ready, self._weak_ready = None, False
 
     def _weighing_guesses(self) -> bool:
         """Whether a reading that decides only a log ending without a ready line can still matter."""
@@ -609,7 +609,7 @@ class _Ready:
     pattern: str
     after: str | None = None
     not_after: str | None = None
-    generic: bool = False
+    weak: bool = False
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -618,13 +618,13 @@ class _Ready:
 
 def _as_ready(pattern: str | ReadyPattern) -> _Ready:
     if isinstance(pattern, ReadyPattern):
-        return _Ready(pattern.pattern, pattern.after, pattern.not_after, pattern.generic)
+        return _Ready(pattern.pattern, pattern.after, pattern.not_after, pattern.weak)
     return _Ready(pattern)
 
 
 def ready_fingerprint(patterns: Sequence[str | ReadyPattern]) -> list[Any]:
     """Ready rules as data for result-cache keys."""
-    return [[r.pattern, r.after, r.not_after, r.generic] for r in map(_as_ready, patterns)]
+    return [[r.pattern, r.after, r.not_after, r.weak] for r in map(_as_ready, patterns)]
 
 
 def builtin_ready_patterns() -> list[ReadyPattern]:

@@ -57,9 +57,9 @@ def ready_table() -> str:
             condition.append(f"after {_code_span(ready.after)}")
         if ready.not_after:
             condition.append(f"not after {_code_span(ready.not_after)}")
-        if ready.generic:
+        if ready.weak:
             condition.append(
-                "generic: not after a general-vocabulary reading; an error line or a model load after it takes it back"
+                "weak: not after a general-vocabulary reading; an error line or a model load after it takes it back"
             )
         needs = "; ".join(condition) or "-"
         rows.append(f"| {ready.server} | {_code_span(ready.pattern)} | {ready.versions or '-'} | {needs} |")

@@ -1,6 +1,6 @@
 """Libraries and applications people run on GPUs beside the big servers: Apple's Metal (through MLX and
 PyTorch's MPS), CTranslate2 (faster-whisper), gradio (the web UIs), AUTOMATIC1111's launcher, unsloth, LM
-Studio, GPUStack's worker, mlx-lm, Kokoro-FastAPI, Lemonade, InvokeAI."""
+Studio, GPUStack's worker, mlx-lm, Kokoro-FastAPI, Lemonade, InvokeAI, ComfyUI, SD.Next."""
 
 from __future__ import annotations
 
@@ -50,6 +50,14 @@ CTRANSLATE2 = Family(
             MODEL_ACCESS,
             "the converted model's files are missing or truncated",
             example="RuntimeError: File model.bin is incomplete: failed to read a buffer of size 1048576 at position 256247769",
+        ),
+        Phrase(
+            r"This CTranslate2 package was not compiled with CUDA support",
+            NO_DEVICE,
+            "src/devices.cc: device='cuda' asked of a wheel built without CUDA (macOS, CPU-only builds): no GPU this"
+            " runtime can use",
+            example="https://github.com/meizhong986/WhisperJAV/issues/110: ValueError: This CTranslate2 package was not"
+            " compiled with CUDA support",
         ),
         Phrase(
             r"Requested \w+ compute type, but the target device or backend do not support efficient",
@@ -249,11 +257,41 @@ VLLM_RS = Family(
     ),
 )
 
+COMFYUI = Family(
+    runtime="comfyui",
+    source="comfyanonymous/ComfyUI execution.py (the prompt executor's handler of comfy.model_management.OOM_EXCEPTION)",
+    phrases=(
+        Phrase(
+            r"\bGot an OOM, unloading all loaded models\.",
+            OOM,
+            "printed only when a node raised the torch (or DirectML) out-of-memory exception, whatever its message",
+            example="https://github.com/Comfy-Org/ComfyUI/issues/7627: 2025-04-27T21:58:22.876800 - Got an OOM,"
+            " unloading all loaded models.",
+        ),
+    ),
+)
+
+SDNEXT = Family(
+    runtime="sdnext",
+    source="vladmandic/sdnext installer.py check_torch (the launcher that picks a torch build for the GPU it finds)",
+    phrases=(
+        Phrase(
+            r"\bUsing CPU-only torch\b",
+            NO_DEVICE,
+            "no CUDA, ROCm, ZLUDA, IPEX, OpenVINO or DirectML backend was found or asked for, so the launcher installs"
+            " the CPU build of torch",
+            example="https://github.com/vladmandic/sdnext/issues/3108: 12:11:51-561950 INFO     Using CPU-only torch",
+        ),
+    ),
+)
+
 FAMILIES = (
     METAL,
     CTRANSLATE2,
     GRADIO,
     WEBUI,
+    COMFYUI,
+    SDNEXT,
     UNSLOTH,
     LM_STUDIO,
     GPUSTACK,

@@ -138,7 +138,7 @@ GENERAL = Family(
             r"|\binvalid (?:device|backend|platform) (?:name|type)s?\b|\bplease choose (?:from|one of)\b"
             r"|\bunrecognized (?:arguments?|options?|parameters?)|\bunknown (?:argument|option|value|parameter|flag|architecture|model type)s?\b|\bunknown \w+ architecture\b"
             r"|error while handling argument|\berror: argument\b|\b(?:is|are) not supported\b|\bnot supported (?:on|by|for|with|in|yet)\b"
-            r"|\bunsupported\b|\bsupport (?:for [\w.-]+ )?is not (?:yet )?(?:implemented|ready)\b|\bincompatib(?:le|ility)\b|\b(?:must|has to|have to) (?:be|have|not be) (?:a |an |one of|greater|less|smaller|larger|at least"
+            r"|\bunsupported\b|\bsupport (?:for [\w.-]+ )?is not (?:yet )?(?:implemented|ready)\b|\bincompatib(?:le|ility)\b|\bshould (?:not )?be (?:equal|greater|less|smaller|larger|at least|at most|(?:evenly )?divisible|between|one of)\b|\b(?:must|has to|have to) (?:be|have|not be) (?:a |an |one of|greater|less|smaller|larger|at least"
             r"|at most|(?:evenly )?divisible|set|between|specified|provided|either|equal|in |the same|built|compiled"
             r"|enabled|disabled)"
             r"|\b(?:requires?|needs?) \S+ (?:version )?(?:[<>=]=?\s*v?\d|v?[\d.]+ or (?:less|lower|older|greater|higher|newer|later))"
@@ -172,6 +172,7 @@ GENERAL = Family(
             r"|\b(?:process|server|runner|worker|engine|child)\b.{0,40}"
             r"\b(?:exit(?:ed)?|return(?:ed)?) (?:with )?(?:status|code)[: =]+(?:-?[1-9]\d*|0x[0-9a-f]+|null)"
             r"|(?:terminated|exited|died|crashed) unexpectedly|\bexitcode\s*:\s*-?[1-9]|\bnon-zero exit code"
+            r"|\b(?:exited|terminated|quit|stopped) (?:with an? error|abnormally)\b"
             r"|\bcrashed (?:container|pod|worker|replica)",
             ENGINE_FAILED,
             "a launcher or engine reports that the process under it died",

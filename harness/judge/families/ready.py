@@ -40,9 +40,10 @@ class ReadyPattern:
     example: str = ""
     after_example: str = ""
     """A real line `after` matches, when it is not one of the common ones (uvicorn's, llama.cpp's)."""
-    generic: bool = False
-    """A wording any server may print, not one program's: it counts only while no error line was read, before
-    it (the general vocabulary found nothing) or after it (an error line takes it back)."""
+    weak: bool = False
+    """A line that says less than a server's own ready line (a wording any server may print, or one printed
+    whether or not the work succeeded): it counts only while no error line was read, before it (the
+    general vocabulary found nothing) or after it (an error line or a model load takes it back)."""
 
 
 BUILTIN_READY: tuple[ReadyPattern, ...] = (
@@ -117,6 +118,15 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         "comfyanonymous/ComfyUI server.py start_multi_address: printed once the web server listens",
         "2023 to 2026",
         example="[2024-12-15 21:52:20.168] To see the GUI go to: http://0.0.0.0:8188",
+    ),
+    ReadyPattern(
+        "ComfyUI, answering",
+        r"\bPrompt executed in [\d.]+ seconds",
+        "comfyanonymous/ComfyUI main.py prompt_worker: a queued prompt has run (also under SwarmUI, which runs"
+        " ComfyUI as its backend); printed after a failed prompt too, so it is weak",
+        "2023 to 2026",
+        weak=True,
+        example="2026-07-10 20:14:20.668 [Debug] [ComfyUI-0/STDERR] [INFO] Prompt executed in 3.04 seconds",
     ),
     ReadyPattern(
         "Xinference",
@@ -431,6 +441,15 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="2026-04-18 21:37:42,897 - INFO - Starting httpd at 127.0.0.1 on port 1234...",
     ),
     ReadyPattern(
+        "vLLM offline examples",
+        r"^Prompt: (?:'.*'|\".*\"), Generated text: ['\"]",
+        "vllm-project/vllm examples/offline_inference (basic.py and its forebears) print each prompt with its"
+        " completion once LLM.generate returned: an offline run that generated",
+        "0.1 to 2026",
+        example="Prompt: 'The future of AI is', Generated text: ' in art and design\\nArtificial intelligence (AI) has"
+        " been one of the'",
+    ),
+    ReadyPattern(
         "any http.server or werkzeug app, answering",
         r'^\S+ - - \[[^\]]+\] "(?:GET|POST|PUT) /\S* HTTP/[\d.]+" 2\d\d\b',
         "CPython http/server.py BaseHTTPRequestHandler.log_request (mlx-lm's server, Flask's development server"
@@ -458,7 +477,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         " side listener's (metrics, health, RPC), which open before the model serves",
         "all",
         example="0810 16:46:35 ds4-server: listening on http://127.0.0.1:8000",
-        generic=True,
+        weak=True,
     ),
     ReadyPattern(
         "any server, answering",
@@ -467,7 +486,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         "an access log line of a request answered 2xx, in the shapes servers print it, for servers no line above knows",
         "all",
         example="02:28:12-130753 INFO     API user=None code=200 http/1.1 GET /sdapi/v1/motd 119.147.160.249 0.4232",
-        generic=True,
+        weak=True,
     ),
 )
 

@@ -10,7 +10,7 @@ collectives, so they are deliberately none; the collectives' own families name t
 from __future__ import annotations
 
 from harness.judge.families import Code, Family, Phrase
-from harness.outcomes import CONFIG_ERROR, DEVICE_LOST, NO_DEVICE, OOM, PORT_IN_USE
+from harness.outcomes import CONFIG_ERROR, DEVICE_LOST, MODEL_ACCESS, NO_DEVICE, OOM, PORT_IN_USE
 
 ERRNO = Family(
     runtime="errno",
@@ -85,6 +85,15 @@ ERRNO = Family(
         ),
         Phrase(
             r"Out of memory: Kill(?:ed)? process|invoked oom-killer|oom-kill:", OOM, "Linux OOM killer (mm/oom_kill.c)"
+        ),
+        Phrase(
+            r"\[Errno (?:28|122)\]|No space left on device|Disk quota exceeded",
+            MODEL_ACCESS,
+            "ENOSPC, EDQUOT: a disk or quota that fills while a server starts is its model's fetch, the largest"
+            " write a server makes before it serves; decides only a log that never became ready",
+            example="https://github.com/MiRaCLeXeoN/vllm/blob/7b3b6f0aa919f7fb20d8da1809731d73fcb08c25/srun-script/"
+            "slurm-30480221.out: LLM init error: [Errno 122] Disk quota exceeded",
+            unless_ready=True,
         ),
         Phrase(
             r"[Aa]ddress already in use",

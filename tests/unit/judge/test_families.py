@@ -183,6 +183,8 @@ def test_the_general_vocabulary_skips_lines_that_say_no_failure() -> None:
         "RuntimeError: server crashed for some reason, unable to proceed",
         "16:53:24 - \N{CROSS MARK} Crashed container in pod: vllm-standalone-llama-3-1b-845945945-dljsw",
         "2025-02-13 09:16:53,942 xinference.core.supervisor 4404 ERROR    Worker dead. address: 127.0.0.1:48208",
+        # the init script of mmartial/ComfyUI-Nvidia-Docker, after its ComfyUI command died
+        "!! ERROR: ComfyUI failed or exited with an error",
     ],
 )
 def test_the_general_vocabulary_hears_a_supervisor_say_what_it_watched_died(line: str) -> None:
@@ -193,6 +195,19 @@ def test_the_general_vocabulary_hears_a_supervisor_say_what_it_watched_died(line
     heard = [p.outcome for p in GENERAL.phrases if re.search(p.regex, line)]
     assert is_error_line(line) and heard == ["engine_failed"]
     assert classify_lines([line])[0] == "engine_failed"
+
+
+def test_an_assertion_that_says_what_a_setting_should_be_is_a_configuration_error() -> None:
+    """Wan2.2's generate.py checks its launch arguments with assert (Wan-Video/Wan2.2#176)."""
+    line = "[rank0]: AssertionError: The number of ulysses_size should be equal to the world size."
+    assert classify_lines([line])[0] == "config_error"
+    assert classify_lines(["RuntimeError: this should be a temporary failure"])[0] == "unknown"
+
+
+def test_a_disk_that_fills_while_a_server_starts_is_its_models_fetch() -> None:
+    full = "LLM init error: [Errno 122] Disk quota exceeded"
+    assert classify_lines([full])[0] == "model_access"
+    assert classify_lines(["INFO:     Application startup complete.", full])[0] == "ready"
 
 
 def test_a_helper_command_that_failed_is_not_the_engine_dying() -> None:

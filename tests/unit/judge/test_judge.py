@@ -69,7 +69,7 @@ def test_ready_that_holds_for_the_window_is_ready_and_keeps_no_tail() -> None:
     assert verdict.outcome == READY and verdict.tail == [] and verdict.seconds == pytest.approx(10.0)
 
 
-def test_a_generic_ready_line_taken_back_in_the_window_reopens_the_wait() -> None:
+def test_a_weak_ready_line_taken_back_in_the_window_reopens_the_wait() -> None:
     listening = "0810 16:46:35 ds4-server: listening on http://127.0.0.1:8000"
     judge = judge_of([(10.0, listening), (12.0, "ds4-server: error: unable to open metal device")])
     assert not judge.done and judge.settle_end is None and not judge.log_ready

@@ -295,27 +295,39 @@ GENERIC_READY = "0810 16:46:35 ds4-server: listening on http://127.0.0.1:8000"
 def test_a_server_no_ready_line_names_is_ready_in_the_words_servers_use(line: str) -> None:
     verdict = judge_lines([line], explain=True)
     assert verdict.outcome == READY
-    assert [m.rule for m in verdict.matches] == ["generic ready line"]
+    assert [m.rule for m in verdict.matches] == ["weak ready line"]
 
 
-def test_an_error_line_or_a_model_load_takes_a_generic_ready_line_back() -> None:
+def test_an_error_line_or_a_model_load_takes_a_weak_ready_line_back() -> None:
     failed = "ds4-server: error: unable to open metal device"
     assert classify_lines([GENERIC_READY, failed])[0] == UNKNOWN
     verdict = judge_lines([GENERIC_READY, "main: loading model"], explain=True)
     assert verdict.outcome == UNKNOWN
-    assert [m.rule for m in verdict.matches] == ["generic ready line", "error line takes back the generic ready line"]
+    assert [m.rule for m in verdict.matches] == ["weak ready line", "error line takes back the weak ready line"]
     answered = '127.0.0.1 - - [18/Apr/2026 21:39:04] "POST /v1/chat/completions HTTP/1.1" 200 -'
     assert classify_lines([GENERIC_READY, "main: loading model", answered])[0] == READY
     strong = "INFO:     Application startup complete."
     assert classify_lines([strong, failed])[0] == READY
 
 
-def test_a_generic_ready_line_does_not_answer_an_earlier_error() -> None:
+def test_a_weak_ready_line_does_not_answer_an_earlier_error() -> None:
     fell_back = "ds4-server: error: no GPU devices found, running on the CPU"
     assert classify_lines([fell_back, GENERIC_READY])[0] == "no_device"
     optional = "ds4-server: error: failed to import the optional tracing module"
     assert classify_lines([optional, GENERIC_READY])[0] == READY
     assert classify_lines([GENERIC_READY + " (failed to bind the metrics port)"])[0] == UNKNOWN
+
+
+def test_comfyui_running_a_prompt_is_ready_unless_the_prompt_failed() -> None:
+    """ComfyUI prints that a prompt executed whether or not it failed (Comfy-Org/ComfyUI#7627)."""
+    executed = "2026-07-10 20:14:20.668 [Debug] [ComfyUI-0/STDERR] [INFO] Prompt executed in 3.04 seconds"
+    assert classify_lines([executed])[0] == READY
+    ran_out = (
+        "RuntimeError: Could not allocate tensor with 530841600 bytes. There is not enough GPU video memory available!"
+    )
+    assert classify_lines([ran_out, "2024-12-22T17:57:20.461112 - Prompt executed in 347.84 seconds"])[0] == "oom"
+    oom = ["2025-04-27T21:58:22.876800 - Got an OOM, unloading all loaded models.", executed]
+    assert classify_lines(oom)[0] == "oom"
 
 
 @pytest.mark.parametrize(
@@ -328,7 +340,7 @@ def test_a_generic_ready_line_does_not_answer_an_earlier_error() -> None:
         "[llama-swap] proxy listening on :8080",
     ],
 )
-def test_side_listeners_and_subprocesses_are_not_a_generic_ready_line(line: str) -> None:
+def test_side_listeners_and_subprocesses_are_not_a_weak_ready_line(line: str) -> None:
     assert classify_lines([line])[0] == UNKNOWN
 
 
