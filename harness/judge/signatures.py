@@ -396,9 +396,18 @@ _VOID_WORDS = _Prefilter([void.pattern for void in READY_VOIDS])
 """The same for every classifier: built once, not per log."""
 
 
-STILL_LOADING = re.compile(r"(?i)\bloading (?:the )?(?:model|weights|checkpoint)")
-"""A server that says it is loading its model after a weak ready line was not serving yet: a proxy or
-a listener opened before the load (llama.cpp's) answers on its own."""
+NOT_SERVING_YET = re.compile(
+    r"(?i)\bloading (?:the )?(?:model|weights|checkpoint)|\bStarted (?:reloader|parent) process\b"
+)
+"""After a weak ready line, a server that says it is loading its model was not serving yet (a proxy or
+a listener opened before the load, as llama.cpp's, answers on its own), nor is uvicorn's app while its
+supervisor, which bound the socket, starts the workers."""
+
+
+def _not_serving_yet(text: str) -> bool:
+    """The server's own line, not a warning's advice or a hint list's bullet ("... by loading the model with
+    an auto class")."""
+    return NOT_SERVING_YET.search(text) is not None and GENERAL_SKIPS.search(text) is None
 
 
 def is_error_line(text: str) -> bool:
@@ -469,7 +478,7 @@ class LogClassifier:
         text = line.rstrip("\r\n")
         if self.ready is not None and _VOID_WORDS.may_match(text) and any(v.search(text) for v in _VOIDS):
             self._void_ready(text)
-        elif self._weak_ready and (is_error_line(text) or STILL_LOADING.search(text)):
+        elif self._weak_ready and (is_error_line(text) or _not_serving_yet(text)):
             self._take_back_ready(text)
         raised = self._raised(text)
         general_raised = self._general_frame.feed(self.line_no, text)

@@ -65,6 +65,17 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="INFO:     Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)",
     ),
     ReadyPattern(
+        "uvicorn apps, their process line not in the log",
+        r"Uvicorn running on (?:https?://\S+|unix socket \S+|socket \S+) \(Press CTRL\+C to quit\)",
+        "uvicorn/server.py, in a log cut below its process line: weak, as a --reload or --workers parent prints it"
+        " before its supervisor's line (uvicorn/supervisors: 'Started reloader process', 'Started parent"
+        " process'), which takes it back",
+        "uvicorn",
+        not_after=SGLANG_MARKER,
+        weak=True,
+        example="INFO:     Uvicorn running on http://0.0.0.0:5000 (Press CTRL+C to quit)",
+    ),
+    ReadyPattern(
         "vLLM (0.6 on)",
         r"Starting vLLM (?:API )?server(?: \d+| \([\w ]+\))? on (?:https?://|unix:)?\S+"
         r"|\[launcher\.py:\d+\] (?:Available routes are:|Route: /\S*, Methods: )",

@@ -306,6 +306,8 @@ def test_an_error_line_or_a_model_load_takes_a_weak_ready_line_back() -> None:
     assert [m.rule for m in verdict.matches] == ["weak ready line", "error line takes back the weak ready line"]
     answered = '127.0.0.1 - - [18/Apr/2026 21:39:04] "POST /v1/chat/completions HTTP/1.1" 200 -'
     assert classify_lines([GENERIC_READY, "main: loading model", answered])[0] == READY
+    hint = "  - If you're using `trust_remote_code=True`, you can get rid of this warning by loading the model with an"
+    assert classify_lines([GENERIC_READY, hint])[0] == READY
     strong = "INFO:     Application startup complete."
     assert classify_lines([strong, failed])[0] == READY
 
@@ -346,8 +348,12 @@ def test_side_listeners_and_subprocesses_are_not_a_weak_ready_line(line: str) ->
 
 def test_uvicorn_lines_need_their_own_process_and_sglang_waits_for_its_warm_up() -> None:
     running = "INFO:     Uvicorn running on http://0.0.0.0:8000 (Press CTRL+C to quit)"
-    assert classify_lines([running])[0] == UNKNOWN  # a --reload parent prints it before importing the app
+    reloader = "INFO:     Started reloader process [28720] using StatReload"
+    assert classify_lines([running, reloader])[0] == UNKNOWN  # a --reload parent, before importing the app
+    assert classify_lines([running, "INFO:     Started parent process [28720]"])[0] == UNKNOWN  # --workers
     assert classify_lines(["INFO:     Started server process [7]", running])[0] == READY
+    cut_below_its_process_line = judge_lines([running], explain=True)
+    assert [m.rule for m in cut_below_its_process_line.matches] == ["weak ready line"]
     sglang = [
         "[2024-12-13 01:44:52] server_args=ServerArgs(model_path='mistralai/Mistral-7B-Instruct-v0.3')",
         "[2024-12-13 01:44:59 TP0] Load weight end. type=MistralForCausalLM, dtype=torch.bfloat16, avail mem=9.69 GB",
