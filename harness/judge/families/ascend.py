@@ -179,6 +179,23 @@ HCCL = Family(
             example="Communication_Error_Bind_IP_Port(EJ0003): Failed to bind the IP port. Reason: The IP address and port have been bound already.",
         ),
         Phrase(
+            r"\[HcclSocket\]\[Listen\] .{0,200}\bport\[\d+\] fail",
+            PORT_IN_USE,
+            "hccl_socket.cc HcclSocket::Listen: the port HCCL listens on for its ranks (HCCL_IF_BASE_PORT and up) is"
+            " taken",
+            example="https://github.com/vllm-project/vllm-ascend/issues/4725: [ERROR] HCCL(60570,):2025-12-04-14:46:07.911.312"
+            " [hccl_socket.cc:106] [60570][HcclSocket][Listen] socket type[0], listen on ip[192.2.2.195] and specific"
+            " port[16666] fail. Please check the port status and whether the port is being used by other process.",
+        ),
+        Phrase(
+            r"\blcal_comm\.cpp:\d+\] do not support pcie > \d+ rank",
+            CONFIG_ERROR,
+            "Ascend's LCCL (lcal_comm.cpp, under ATB and xLLM): more ranks than it supports over PCIe, the tensor"
+            " parallel size does not fit the machine's topology",
+            example="https://github.com/xLLM-AI/xllm/issues/215: [2025-09-28 20:14:33.202857] [error] [710583]"
+            " [lcal_comm.cpp:444] do not support pcie > 2 rank! rankSize_ = 4",
+        ),
+        Phrase(
             r"\(EI\d{4}\)|\bEI\d{4}: ",
             COMM_ERROR,
             "HCCL error codes (EI0001...), printed with their title: Communication_Error_Get_Socket(EI0006)",

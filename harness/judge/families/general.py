@@ -42,6 +42,7 @@ errors")."""
 
 GENERAL_SKIPS = re.compile(
     r"(?<!NCCL )\bWARN(?:ING)?\b|\blevel=warn(?:ing)?\b|\[W:|\b[NR]CCL INFO\b|(?:^|[\])|:])\s{2,}[-\u2022] (?-i:[A-Z])"
+    r"|^\s*(?:#?\d+\s+)?\S*\(\S*\+0x[0-9a-f]+\)\s*\[0x[0-9a-f]+\]"
     r"|(?<![\w.])(?-i:NameError|AttributeError|IndexError|UnboundLocalError|SyntaxError|IndentationError"
     r"|ZeroDivisionError|RecursionError): ",
     re.IGNORECASE,
@@ -52,7 +53,8 @@ is how NCCL reports its errors; its INFO lines narrate probing ("NET/Plugin: Fai
 ncclCollNetPlugin symbol ... not supported") on healthy runs. An indented bullet is a hint list's guess
 ("This usually means: - Incompatible model file"), not a report of what happened. Python's exceptions
 for a program's own bug (a name or attribute it lacks, an index) say what the code did wrong,
-whatever words their message adds ("The name 'x' is not defined, or not supported in graph mode")."""
+whatever words their message adds ("The name 'x' is not defined, or not supported in graph mode"). A
+backtrace frame (`libucs.so.0(ucs_handle_error+0x2e4) [0x7f...]`) names a function, not what happened."""
 
 NOT_KV = r"^(?!.*(?i:kv[ _-]?cache|memory slot))"
 
@@ -171,7 +173,7 @@ GENERAL = Family(
             r"|died|(?:is )?dead\b|terminated|exited|crash(?:ed|es)?\b|was killed|not alive|hit an exception)"
             r"|\b(?:process|server|runner|worker|engine|child)\b.{0,40}"
             r"\b(?:exit(?:ed)?|return(?:ed)?) (?:with )?(?:status|code)[: =]+(?:-?[1-9]\d*|0x[0-9a-f]+|null)"
-            r"|(?:terminated|exited|died|crashed) unexpectedly|\bexitcode\s*:\s*-?[1-9]|\bnon-zero exit code"
+            r"|(?:terminated|exited|died|crashed) unexpectedly|\bexitcode\s*:\s*-?[1-9]|\bnon-zero exit code|\bcmd\.Wait\(\) returned error: (?:signal: |exit status [1-9])"
             r"|\b(?:exited|terminated|quit|stopped) (?:with an? error|abnormally)\b"
             r"|\bcrashed (?:container|pod|worker|replica)",
             ENGINE_FAILED,

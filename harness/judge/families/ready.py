@@ -445,11 +445,28 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="Model server started.",
     ),
     ReadyPattern(
+        "TorchServe worker",
+        r"\bState change WORKER_STARTED -> WORKER_MODEL_LOADED\b",
+        "pytorch/serve frontend wlm/WorkerThread.java: a worker loaded its model and takes requests",
+        "0.1 to 0.12",
+        example="2024-04-09T10:35:13,072 [DEBUG] W-9007-PhoneDetection_1.0 org.pytorch.serve.wlm.WorkerThread -"
+        " W-9007-PhoneDetection_1.0 State change WORKER_STARTED -> WORKER_MODEL_LOADED",
+    ),
+    ReadyPattern(
         "mlx-lm server",
         r"Starting httpd at \S+ on port \d+",
         "ml-explore/mlx-lm mlx_lm/server.py run: the model provider is set up and the HTTP server starts serving",
         "0.19 to 2026",
         example="2026-04-18 21:37:42,897 - INFO - Starting httpd at 127.0.0.1 on port 1234...",
+    ),
+    ReadyPattern(
+        "vLLM offline (LLM class)",
+        r"\[llm\.py:\d+\] Supported_tasks: \[",
+        "vllm-project/vllm vllm/entrypoints/llm.py LLM.__init__: the engine is built and the offline run can generate;"
+        " weak, as the generation that follows may still fail",
+        "0.9 to 2026",
+        weak=True,
+        example="INFO 09-24 13:36:14 [llm.py:309] Supported_tasks: ['generate']",
     ),
     ReadyPattern(
         "vLLM offline examples",
@@ -481,7 +498,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         r".*?\b(?:[Ss]erver|SERVER|API|[Aa]pp|[Ss]ervice|HTTP|httpd|[Ee]ndpoint|REST|[Gg]ateway|UI)\b[^\n]{0,60}?"
         r"\b(?:[Ll]istening|[Ss]erving|[Rr]unning|[Ss]tarted|[Rr]eady|[Aa]vailable|[Bb]ound|bind)"
         r"(?: and listening)? (?:on|at|to:?) (?:(?:https?|tcp|grpc)://)?(?:\[[0-9A-Fa-f:]*\]|[\w.-]+)?:\d{2,5}\b(?![.:]\d)"
-        r"|(?:\S+ ){0,6}[Ll]istening on (?:(?:https?|tcp)://)?(?:\[[0-9A-Fa-f:]*\]|[\w.-]+):\d{2,5}/?\s*$"
+        r"|(?:\S+ ){0,6}[Ll]istening (?:on|at) (?:(?:https?|tcp)://)?(?:\[[0-9A-Fa-f:]*\]|[\w.-]+):\d{2,5}/?\s*$"
         r"|.*?\b[Ss]erving (?:on|at) https?://\S+)",
         "the words servers use once their listener is open (a server, API or app listening, running, serving or"
         " ready at an address), for servers no line above knows; not a router's, proxy's, runner's, worker's or"

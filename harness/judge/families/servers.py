@@ -475,9 +475,18 @@ LLAMA_CPP = Family(
             example="error loading model: unknown (magic, version) combination: 46554747, 00000002; is this really a GGML file?",
         ),
         Phrase(
-            r"gguf_init_from_file(?:_impl)?: failed to (?:read magic|open)|llama_model_loader: failed to load model from",
+            r"gguf_init_from_file(?:_impl)?: (?:failed to (?:read magic|open)|invalid magic characters)"
+            r"|llama_model_loader: failed to load model from",
             MODEL_ACCESS,
-            "ggml gguf.cpp, llama-model-loader.cpp",
+            "ggml gguf.cpp, llama-model-loader.cpp (a file that is not GGUF: an HTML page or a cut download)",
+            example="https://github.com/TabbyML/tabby/issues/1575: gguf_init_from_file: invalid magic characters 'Inte'",
+        ),
+        Phrase(
+            r"\bget_repo_commit: error: GET failed \(\d+\)|\bget_repo_files: failed to resolve commit for ",
+            MODEL_ACCESS,
+            "llama.cpp common/download.cpp (-hf, 2025 on): the hub (or its mirror) did not answer for the repository",
+            example="https://github.com/vtuber-plan/olah/issues/85: 0.00.073.098 E get_repo_commit: error: GET failed (404):"
+            " Sorry, we can't find the page you are looking for.",
         ),
         Phrase(
             r"couldn't bind HTTP server socket(?!.*hostname: /)",
@@ -677,7 +686,8 @@ ONNXRUNTIME = Family(
             example="[W:onnxruntime:Default, onnxruntime_pybind_state.cc:861 CreateExecutionProviderInstance] Failed to create CUDAExecutionProvider.",
         ),
         Phrase(
-            r"TryGetProviderInfo_(?:CUDA|ROCM)\]",
+            r"TryGetProviderInfo_(?:CUDA|ROCM)\]"
+            r"|LoadLibrary failed with error \d+ \"[^\"]*\" when trying to load \"[^\"]*onnxruntime_providers_(?:cuda|rocm|tensorrt)\.dll",
             NO_DEVICE,
             "ONNX Runtime session/provider_bridge_ort.cc: the GPU provider's library (or the CUDA libraries under it) did"
             " not load, so the session has no GPU provider",

@@ -33,6 +33,14 @@ TORCH = Family(
             "torch.distributed c10d socket.cpp, elastic rendezvous, ProcessGroupNCCL",
         ),
         Phrase(
+            r"\bout of memory\. Tried to allocate [\d.]+ [KMGT]?i?B\b",
+            OOM,
+            "c10/cuda/CUDACachingAllocator.cpp (and its HIP and XPU twins): the allocator's message after its device"
+            " name, read alone where a logger wrapped the device name onto the line before",
+            example="https://github.com/michaelfeil/infinity/issues/483:          out of memory. Tried to allocate 3.88 GiB."
+            " GPU 0",
+        ),
+        Phrase(
             r"No XPU devices are available|XPU device count is zero",
             NO_DEVICE,
             "torch/xpu/__init__.py _lazy_init",

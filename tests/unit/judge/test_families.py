@@ -185,6 +185,8 @@ def test_the_general_vocabulary_skips_lines_that_say_no_failure() -> None:
         "2025-02-13 09:16:53,942 xinference.core.supervisor 4404 ERROR    Worker dead. address: 127.0.0.1:48208",
         # the init script of mmartial/ComfyUI-Nvidia-Docker, after its ComfyUI command died
         "!! ERROR: ComfyUI failed or exited with an error",
+        # llama-swap (mostlygeek/llama-swap#155), a Go supervisor: os/exec's error for the llama-server it started
+        "[DEBUG] <qwen-coder-14B-FIM> cmd.Wait() returned error: signal: aborted (core dumped)",
     ],
 )
 def test_the_general_vocabulary_hears_a_supervisor_say_what_it_watched_died(line: str) -> None:
@@ -202,6 +204,18 @@ def test_an_assertion_that_says_what_a_setting_should_be_is_a_configuration_erro
     line = "[rank0]: AssertionError: The number of ulysses_size should be equal to the world size."
     assert classify_lines([line])[0] == "config_error"
     assert classify_lines(["RuntimeError: this should be a temporary failure"])[0] == "unknown"
+
+
+def test_a_backtrace_frame_or_an_operators_own_limit_is_not_a_cause() -> None:
+    """A frame of UCX's backtrace (NVIDIA/physicsnemo#1068) names a function; torch_npu's operator that lacks a
+    format is its own bug, not a setting (vllm-ascend)."""
+    frame = " 0  /opt/hpcx/ucx/lib/libucs.so.0(ucs_handle_error+0x2e4) [0x7f452c25d654]"
+    assert classify_lines([frame])[0] == "unknown"
+    operator = (
+        "RuntimeError: Current device only support aclnn operator, and current operator cat do not support internal"
+        " format."
+    )
+    assert classify_lines([operator])[0] == "unknown"
 
 
 def test_a_disk_that_fills_while_a_server_starts_is_its_models_fetch() -> None:

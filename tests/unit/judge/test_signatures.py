@@ -287,6 +287,7 @@ GENERIC_READY = "0810 16:46:35 ds4-server: listening on http://127.0.0.1:8000"
     [
         GENERIC_READY,
         "Server is ready and listening on tcp://0.0.0.0:5573",
+        "\N{ROCKET} Listening at 0.0.0.0:8080",
         "02:28:12-130753 INFO     API user=None code=200 http/1.1 GET /sdapi/v1/motd 119.147.160.249 0.4232",
         "[2025-09-29 10:42:09.370+08:00] [378828] [<HOST>] [192.169.5.1:42356] [server] [Response mindie server,"
         " method is GET, uri is /v1/models] [status code: 200]",
