@@ -480,8 +480,10 @@ class LogClassifier:
         text = line.rstrip("\r\n")
         if self.ready is not None and _VOID_WORDS.may_match(text) and any(v.search(text) for v in _VOIDS):
             self._void_ready(text)
-        elif self._weak_ready and (is_error_line(text) or _not_serving_yet(text)):
-            self._take_back_ready(text)
+        elif self._weak_ready and is_error_line(text):
+            self._take_back_ready(text, "error line takes back the weak ready line")
+        elif self._weak_ready and _not_serving_yet(text):
+            self._take_back_ready(text, "not serving yet: takes back the weak ready line")
         raised = self._raised(text)
         general_raised = self._general_frame.feed(self.line_no, text)
         if raised is None and not self._prefilter.may_match(text):
@@ -518,14 +520,12 @@ class LogClassifier:
             self.explained.append(self.ready)
         return self.ready
 
-    def _take_back_ready(self, text: str) -> None:
-        """An error line after a weak ready line: the wording was not this server's readiness after all,
-        or it failed since; the failure rules and the general vocabulary read on."""
+    def _take_back_ready(self, text: str, why: str) -> None:
+        """The weak ready line was not this server's readiness after all, or it failed since; the failure
+        rules and the general vocabulary read on, and a later ready line counts."""
         self.ready, self._weak_ready = None, False
         if self.explained is not None:
-            self.explained.append(
-                Match(READY, -1, self.line_no, text, "ready", "error line takes back the weak ready line")
-            )
+            self.explained.append(Match(READY, -1, self.line_no, text, "ready", why))
 
     def _void_ready(self, text: str) -> None:
         self.voided = Match(READY, -1, self.line_no, text, "ready", "voids the ready line")

@@ -304,7 +304,9 @@ def test_an_error_line_or_a_model_load_takes_a_weak_ready_line_back() -> None:
     assert classify_lines([GENERIC_READY, failed])[0] == UNKNOWN
     verdict = judge_lines([GENERIC_READY, "main: loading model"], explain=True)
     assert verdict.outcome == UNKNOWN
-    assert [m.rule for m in verdict.matches] == ["weak ready line", "error line takes back the weak ready line"]
+    assert [m.rule for m in verdict.matches] == ["weak ready line", "not serving yet: takes back the weak ready line"]
+    failed_after = judge_lines([GENERIC_READY, failed], explain=True)
+    assert [m.rule for m in failed_after.matches] == ["weak ready line", "error line takes back the weak ready line"]
     answered = '127.0.0.1 - - [18/Apr/2026 21:39:04] "POST /v1/chat/completions HTTP/1.1" 200 -'
     assert classify_lines([GENERIC_READY, "main: loading model", answered])[0] == READY
     hint = "  - If you're using `trust_remote_code=True`, you can get rid of this warning by loading the model with an"
