@@ -24,10 +24,11 @@ METAL = Family(
     phrases=(
         Phrase(
             r"Caused GPU (?:Timeout|Hang|Address Fault) Error"
-            r"|kIO(?:GPU|Accel)CommandBufferCallbackError(?:Timeout|Hang|PageFault|SubmissionsIgnored)",
+            r"|kIO(?:GPU|Accel)CommandBufferCallbackError(?:Timeout|Hang|PageFault|SubmissionsIgnored|InnocentVictim)",
             DEVICE_LOST,
-            "the GPU did not finish the command buffer (timeout, hang or page fault), or refuses the process's work"
-            " after its earlier GPU errors (SubmissionsIgnored; named kIOAccel* or kIOGPU*): the work on it is lost",
+            "the GPU did not finish the command buffer (timeout, hang or page fault), refuses the process's work"
+            " after its earlier GPU errors (SubmissionsIgnored; named kIOAccel* or kIOGPU*), or discarded it while"
+            " recovering from another's error (InnocentVictim): the work on it is lost",
             example="error: Ignored (for causing prior/excessive GPU errors)"
             " (00000004:kIOAccelCommandBufferCallbackErrorSubmissionsIgnored)",
         ),
@@ -152,6 +153,13 @@ LM_STUDIO = Family(
             "LM Studio 0.3: the model's worker process exited while loading (raised from its onChildExit handler)",
             example="[2025-02-08 01:29:29.905] [error] [LMSInternal][Client=LM Studio][Endpoint=loadModel] Error in"
             " channel handler: Error: Error loading model.",
+        ),
+        Phrase(
+            r"^\(Exit code: -?\d+\)\. (?:Unknown error\. Try a different model|Please check settings and try loading)",
+            ENGINE_FAILED,
+            "LM Studio's app, under 'Error loading model.': the engine process that loads the model exited with that code"
+            " and left no cause",
+            example="(Exit code: 6). Please check settings and try loading the model again.",
         ),
     ),
 )

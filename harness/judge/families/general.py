@@ -87,7 +87,8 @@ GENERAL = Family(
             r"(?i)kv[ _-]?cache\b.{0,80}(?:insufficient|not enough|too small|larger than|exceeds?|no (?:free|available)"
             r"|free space|\bfull\b|cannot hold|can't hold)|(?:insufficient|not enough|no (?:free|available)|failed to find)"
             r"\b.{0,40}kv[ _-]?cache|memory slot for (?:the )?batch"
-            r"|(?:could not|couldn't|unable to|cannot) find (?:a |any )?(?:free )?(?:kv[ _-]?cache|memory) slot",
+            r"|(?:could not|couldn't|unable to|cannot) find (?:a |any )?(?:free )?(?:kv[ _-]?cache|memory) slot"
+            r"|(?:failed|unable) to allocate (?:\w+ ){0,3}for (?:the )?kv[ _-]?cache\b",
             KV_CACHE_INSUFFICIENT,
             "the KV cache (not the weights) has no room for the requests or the context length",
             example="https://github.com/ggml-org/llama.cpp/issues/29090: "
@@ -108,7 +109,7 @@ GENERAL = Family(
         ),
         Phrase(
             r"(?i)^(?!.*\b(?:loading|loads?|using|trying) (?:it |them )?(?:from )?(?:the )?local\b).*?(?:"
-            r"(?:download|fetch)\w* (?:\w+ )?(?:error|failed|failure)|DownloadError"
+            r"(?:download|fetch)\w* (?:\w+ )?(?:error|failed|failure)|\b(?:error|failed|failure) (?:while |when )?(?:download|fetch)\w*|DownloadError"
             r"|(?:failed to|could not|couldn't|unable to) (?:download|fetch|pull)\b|\b(?:repo(?:sitory)?|model|revision|manifest) \S*\s?(?:not found|does not exist)"
             r"|not a valid model identifier|\b40[13]\b.{0,40}(?:Unauthorized|Forbidden|Client Error)|\bgated (?:repo|model)"
             r"|(?:failed|unable|cannot|can't|could not|couldn't) (?:to )?(?:open|read|find|locate|parse) (?:the )?"
@@ -138,7 +139,7 @@ GENERAL = Family(
         Phrase(
             r"(?i)\binvalid (?:value|choice|option|configuration|config|parameter|literal|dtype|setting)s?\b"
             r"|\binvalid (?:device|backend|platform) (?:name|type)s?\b|\bplease choose (?:from|one of)\b"
-            r"|\bunrecognized (?:arguments?|options?|parameters?)|\bunknown (?:argument|option|value|parameter|flag|architecture|model type)s?\b|\bunknown \w+ architecture\b"
+            r"|\bunrecognized (?:arguments?|options?|parameters?)|\bno such (?:option|command)\b|\bunknown (?:argument|option|value|parameter|flag|architecture|model type)s?\b|\bunknown \w+ architecture\b"
             r"|error while handling argument|\berror: argument\b|\b(?:is|are) not supported\b|\bnot supported (?:on|by|for|with|in|yet)\b"
             r"|\bunsupported\b|\bsupport (?:for [\w.-]+ )?is not (?:yet )?(?:implemented|ready)\b|\bincompatib(?:le|ility)\b|\bshould (?:not )?be (?:equal|greater|less|smaller|larger|at least|at most|(?:evenly )?divisible|between|one of)\b|\b(?:must|has to|have to) (?:be|have|not be) (?:a |an |one of|greater|less|smaller|larger|at least"
             r"|at most|(?:evenly )?divisible|set|between|specified|provided|either|equal|in |the same|built|compiled"
@@ -159,7 +160,7 @@ GENERAL = Family(
             r"(?i)\b(?:[NRH]CCL\w*|oneCCL|gloo|MPI|UCX)\b.{0,80}(?:error|fail\w*|time ?out|timed out|abort\w*|refused)"
             r"|\b(?:collective|all_?reduce|all_?gather|reduce_?scatter|broadcast|barrier|all_?to_?all)\b.{0,60}"
             r"(?:fail\w*|timed out|time ?out|error|refused|reset|closed)|connection (?:reset|closed) by (?:remote )?peer|socket times? out"
-            r"|\brendezvous\b.{0,60}(?:fail\w*|timed out|timeout|error|closed)|remote (?:rank|process|peer)\b.{0,60}"
+            r"|\bnvshmem\b.{0,60}\b(?:fail\w*|error)|\brendezvous\b.{0,60}(?:fail\w*|timed out|timeout|error|closed)|remote (?:rank|process|peer)\b.{0,60}"
             r"(?:exit\w*|fail\w*|did not|closed|died)",
             COMM_ERROR,
             "the collective layer between ranks or nodes failed",

@@ -1,5 +1,5 @@
-"""Attention-kernel libraries loaded under serving engines (flash-attention, xFormers): they refuse GPUs
-and shapes their kernels were not built for."""
+"""Kernel libraries and compilers under serving engines (flash-attention, xFormers, the ptxas that Triton
+and the JITs call): they refuse GPUs and shapes their kernels were not built for."""
 
 from __future__ import annotations
 
@@ -32,4 +32,18 @@ XFORMERS = Family(
     ),
 )
 
-FAMILIES = (FLASH_ATTN, XFORMERS)
+PTXAS = Family(
+    runtime="ptxas",
+    source="NVIDIA's PTX assembler (the CUDA toolkit's ptxas, bundled with Triton and called by the JIT compilers)",
+    phrases=(
+        Phrase(
+            r"ptxas fatal\s*: Value 'sm_\d+\w?' is not defined for option 'gpu-name'",
+            CONFIG_ERROR,
+            "the toolkit's assembler is older than the GPU: it does not know the architecture to build kernels for",
+            example="https://github.com/RLinf/RLinf/issues/92: (SGLangWorker pid=38135) ptxas fatal   : Value 'sm_120' is"
+            " not defined for option 'gpu-name'",
+        ),
+    ),
+)
+
+FAMILIES = (FLASH_ATTN, XFORMERS, PTXAS)

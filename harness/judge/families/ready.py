@@ -200,7 +200,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "text-generation-webui, answering",
-        r"^Output generated in [\d.]+ seconds \([\d.]+ tokens/s, \d+ tokens",
+        r"^(?:-->> )?Output generated in [\d.]+ seconds \([\d.]+ tokens/s, \d+ tokens",
         "oobabooga/text-generation-webui modules/text_generation.py generate_reply_HF / _custom: a generation has"
         " come back",
         "2023 to 2026",
@@ -358,8 +358,10 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "llama.cpp, serving",
-        r"^\s*prompt eval time =\s+[\d.]+ ms /|\bslot print_timing: id\s+\d+ \| task \d+ \| prompt eval time =",
-        "llama.cpp print_timing after a request was answered (bare, then with the slot's log prefix)",
+        r"^(?:(?:llama_print_timings|llama_perf_context_print|common_perf_print): +)?\s*prompt eval time =\s+[\d.]+ ms /"
+        r"|\bslot print_timing: id\s+\d+ \| task \d+ \| prompt eval time =",
+        "llama.cpp print_timing after a request was answered (bare, then with the slot's log prefix), and its perf"
+        " print after an offline generation (llama_print_timings, llama_perf_context_print, common_perf_print)",
         "2024 to 2026",
         example="prompt eval time =     203.15 ms /    31 tokens (    6.55 ms per token,   152.60 tokens per second)",
     ),

@@ -181,6 +181,12 @@ REAL_FAILURE_LINES: list[tuple[str, str]] = [
     ("engine_failed", "[2025-01-01 12:00:00] Scheduler hit an exception: Traceback (most recent call last):"),
     ("engine_failed", "2024-10-01T12:00:00.000000Z ERROR text_generation_launcher: Shard 0 failed to start"),
     ("engine_failed", "Error: llama runner process has terminated: exit status 0xc0000409"),
+    # the general vocabulary on programs no table knows: Jan's cortex, trtllm-bench (click), SGLang's DeepEP
+    # (NVSHMEM), LM Studio's llama.cpp context
+    ("model_access", "Error downloading model, CURL failed: Couldn't resolve host name"),
+    ("config_error", "Error: No such option: --dataset"),
+    ("comm_error", "nvshmem initialization failed, exiting"),
+    ("kv_cache_insufficient", "Failed to initialize the context: failed to allocate buffer for kv cache"),
 ]
 
 HARMLESS_LINES = [
@@ -196,6 +202,12 @@ HARMLESS_LINES = [
 ]
 
 REAL_READY_LINES = [
+    # llama.cpp's perf print after an offline generation, as its releases prefixed it; text-generation-webui 1.x
+    "common_perf_print: prompt eval time =     363.83 ms /    41 tokens (    8.87 ms per token,   112.69 tokens per"
+    " second)",
+    "llama_print_timings: prompt eval time =     315.94 ms /    38 tokens (    8.31 ms per token,   120.27 tokens per"
+    " second)",
+    "-->> Output generated in 12.42 seconds (34.13 tokens/s, 424 tokens, context 38, seed 1944046193) <<--",
     # vLLM prints it inside build_async_engine_client, after init_app_state, on a socket bound at start
     "(APIServer pid=1) INFO 05-01 10:00:00 [api_server.py:1856] Starting vLLM API server 0 on http://0.0.0.0:8000",
     "(APIServer pid=1) INFO 04-08 20:32:02 [api_server.py:573] Starting vLLM server on http://0.0.0.0:8080",
