@@ -437,9 +437,10 @@ class LogClassifier:
         self._ready = sorted((_as_ready(p) for p in ready_patterns), key=lambda r: r.weak)
         self._weak_ready = False
         self._conditions = {c: re.compile(c) for r in self._ready for c in (r.after, r.not_after) if c}
-        self._prefilter = _Prefilter(
-            [rule.regex for rule in self._rules] + [r.pattern for r in self._ready] + list(self._conditions)
-        )
+        self._rule_words = _Prefilter([rule.regex for rule in self._rules] + list(self._conditions))
+        self._ready_words = _Prefilter([r.pattern for r in self._ready])
+        """Apart: the weak ready lines' words (GET, listening...) fill a serving log, and a line that has
+        only those needs no failure rule, and nothing at all once the server is ready."""
         self._general = [(re.compile(p.regex), p.outcome, folded_literals(p.regex)) for p in ruleset.general_phrases]
         self._seen: set[str] = set()
         self.voided: Match | None = None
@@ -486,25 +487,25 @@ class LogClassifier:
             self._take_back_ready(text, "not serving yet: takes back the weak ready line")
         raised = self._raised(text)
         general_raised = self._general_frame.feed(self.line_no, text)
-        if raised is None and not self._prefilter.may_match(text):
-            self._read_general(text, general_raised)
-            return None
-        for condition, regex in self._conditions.items():
-            if condition not in self._seen and regex.search(text):
-                self._seen.add(condition)
-        matches, named = self._matches(text)
         best: Match | None = None
-        for match in matches if raised is None else [raised, *matches]:
-            if self.explained is not None:
-                self.explained.append(match)
-            if best is None or match.rank < best.rank:
-                best = match
-        if best is None:
-            self._read_general(text, general_raised, phrases=not named)
-        if best is not None and (self.failure is None or best.rank < self.failure.rank):
-            self.failure = best
-            return best
-        if best is None and self.ready is None and self.voided is None:
+        if raised is None and not self._rule_words.may_match(text):
+            self._read_general(text, general_raised)
+        else:
+            for condition, regex in self._conditions.items():
+                if condition not in self._seen and regex.search(text):
+                    self._seen.add(condition)
+            matches, named = self._matches(text)
+            for match in matches if raised is None else [raised, *matches]:
+                if self.explained is not None:
+                    self.explained.append(match)
+                if best is None or match.rank < best.rank:
+                    best = match
+            if best is None:
+                self._read_general(text, general_raised, phrases=not named)
+            if best is not None and (self.failure is None or best.rank < self.failure.rank):
+                self.failure = best
+                return best
+        if best is None and self.ready is None and self.voided is None and self._ready_words.may_match(text):
             return self._note_ready(text)
         return None
 
