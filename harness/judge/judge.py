@@ -28,6 +28,11 @@ from harness.units import format_seconds
 
 TAIL_LINES = 25
 
+WEAK_READY_HOLD = 60.0
+"""Seconds a live cell holds a weak ready line (a wording any server prints) before calling it ready, when
+the settle window is shorter: the lines that take it back (a model load, an error, a kill) may come well
+after a listener opened early."""
+
 
 @dataclass(frozen=True)
 class WatchRules:
@@ -93,6 +98,8 @@ class Judge:
         self.next_probe = started
         self.first_sign: float | None = None
         self.settle_end: float | None = None
+        self.holding_weak = False
+        """The settle window was opened by a weak ready line, and runs for `WEAK_READY_HOLD`."""
         self.exited = False
         self.exit_code: int | None = None
         self.timed_out = False
@@ -154,11 +161,16 @@ class Judge:
         return log_ok and (self.http_ready or self.rules.http is None)
 
     def _settle_from(self, now: float) -> None:
+        weak = self.classifier.failure is None and self.classifier.ready_is_weak
         if self.settle_end is None and self._signalled():
             self.first_sign = now
-            self.settle_end = now + self.rules.settle
+            self.holding_weak = weak
+            self.settle_end = now + (max(self.rules.settle, WEAK_READY_HOLD) if weak else self.rules.settle)
         elif self.settle_end is not None and not self._signalled():
             self.first_sign = self.settle_end = None
+        elif self.settle_end is not None and self.holding_weak and not weak:
+            self.holding_weak = False
+            self.settle_end = min(self.settle_end, now + self.rules.settle)
 
     def failure(self) -> Match | None:
         """The failure that decides the verdict: a table's; when the cell crashed before any ready line with

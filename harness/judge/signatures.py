@@ -399,17 +399,24 @@ _VOID_WORDS = _Prefilter([void.pattern for void in READY_VOIDS])
 
 
 NOT_SERVING_YET = re.compile(
-    r"(?i)\bloading (?:the )?(?:model|weights|checkpoint)|\bStarted (?:reloader|parent) process\b"
+    r"(?i)\bloading (?:the )?(?:model|weights|checkpoint|safetensors)|\bStarting to load model\b|\bLoad weight begin\b"
+    r"|\bload_tensors:|\bFetching \d+ files\b|\bInitializing an LLM engine\b|\bStarted (?:reloader|parent) process\b"
+    r"|^(?:.*: )?(?:line \d+: +\d+ )?Killed\b|\bTraceback \(most recent call last\)"
 )
-"""After a weak ready line, a server that says it is loading its model was not serving yet (a proxy or
-a listener opened before the load, as llama.cpp's, answers on its own), nor is uvicorn's app while its
-supervisor, which bound the socket, starts the workers."""
+"""After a weak ready line: a server that says it is loading or fetching its model was not serving yet (a
+proxy, or a listener opened before the load as llama.cpp's and BentoML's, answers on its own), nor is
+uvicorn's app while its supervisor, which bound the socket, starts the workers; and a process killed or
+raising since has not stayed up."""
 
 
 def _not_serving_yet(text: str) -> bool:
     """The server's own line, not a warning's advice or a hint list's bullet ("... by loading the model with
     an auto class")."""
     return NOT_SERVING_YET.search(text) is not None and GENERAL_SKIPS.search(text) is None
+
+
+TAKE_BACK = "takes back the weak ready line"
+"""Ends the `rule` of an explained line after which a weak ready line no longer counts."""
 
 
 def is_error_line(text: str) -> bool:
@@ -449,9 +456,14 @@ class LogClassifier:
         self.failure: Match | None = None
         self.ready: Match | None = None
         self.general: Match | None = None
-        """The best outcome the general vocabulary (or an `unless_ready` phrase) found before any ready
-        line: it decides only a log that ends without one."""
+        """The best outcome the general vocabulary (or an `unless_ready` phrase) found while no ready line
+        held: it decides only a log that ends without one."""
         self.explained: list[Match] | None = [] if explain else None
+
+    @property
+    def ready_is_weak(self) -> bool:
+        """The ready line that holds is a weak one (see `ReadyPattern.weak`)."""
+        return self._weak_ready
 
     def _matches(self, text: str) -> tuple[list[Match], bool]:
         """What the tables say of a line, and whether they named it at all (a value that decides nothing
@@ -466,7 +478,7 @@ class LogClassifier:
                 outcome, what = resolved
                 named = named or rule.explains
                 if outcome is not None and rule.unless_ready:
-                    self._note_weak(outcome, text, what, rule.family)
+                    self._note_unless_ready(outcome, text, what, rule.family)
                     break
                 if outcome is not None:
                     matches.append(Match(outcome, self._ruleset.rank(outcome), self.line_no, text, rule.family, what))
@@ -482,9 +494,9 @@ class LogClassifier:
         if self.ready is not None and _VOID_WORDS.may_match(text) and any(v.search(text) for v in _VOIDS):
             self._void_ready(text)
         elif self._weak_ready and is_error_line(text):
-            self._take_back_ready(text, "error line takes back the weak ready line")
+            self._take_back_ready(text, f"error line {TAKE_BACK}")
         elif self._weak_ready and _not_serving_yet(text):
-            self._take_back_ready(text, "not serving yet: takes back the weak ready line")
+            self._take_back_ready(text, f"not serving yet: {TAKE_BACK}")
         raised = self._raised(text)
         general_raised = self._general_frame.feed(self.line_no, text)
         best: Match | None = None
@@ -505,13 +517,19 @@ class LogClassifier:
             if best is not None and (self.failure is None or best.rank < self.failure.rank):
                 self.failure = best
                 return best
-        if best is None and self.ready is None and self.voided is None and self._ready_words.may_match(text):
+        if (
+            best is None
+            and (self.ready is None or self._weak_ready)
+            and self.voided is None
+            and self._ready_words.may_match(text)
+        ):
             return self._note_ready(text)
         return None
 
     def _note_ready(self, text: str) -> Match | None:
+        """A ready line, or a server's own ready line after a weak one (it replaces it)."""
         ready = next((r for r in self._ready if self._ready_line(r, text)), None)
-        if ready is None:
+        if ready is None or (ready.weak and self.ready is not None):
             return None
         if ready.weak and (self.general is not None or is_error_line(text)):
             return None
@@ -540,7 +558,9 @@ class LogClassifier:
             return False
         return self.failure is None or self.failure.name in WRAPPERS
 
-    def _note_weak(self, outcome: str, text: str, what: str, family: str) -> None:
+    def _note_unless_ready(self, outcome: str, text: str, what: str, family: str) -> None:
+        if self._weak_ready:
+            self._take_back_ready(text, f"{family} {TAKE_BACK}")
         if self._weighing_guesses():
             self._note_general(outcome, text, what, family)
 
@@ -661,6 +681,8 @@ def explain_winner(outcome: str, matches: Sequence[Match], winner: Match | None 
     general = winner is not None and winner.family == GENERAL_FAMILY
     failures = [m for m in matches if m.name != READY and (m.family == GENERAL_FAMILY) == general]
     if outcome == UNKNOWN:
+        if any(m.rule.endswith(TAKE_BACK) for m in matches):
+            return "no rule matched a failure, and the weak ready line seen was taken back"
         return "no rule matched a failure and no ready line was seen"
     if outcome == READY:
         return "a ready line was seen and no rule matched a failure"
@@ -679,7 +701,7 @@ def explain_winner(outcome: str, matches: Sequence[Match], winner: Match | None 
     if wrappers and outcome not in WRAPPERS:
         verb = "reports" if len(wrappers) == 1 else "report"
         reason += f"; {' and '.join(wrappers)} only {verb} that a layer below failed, so a cause outranks it"
-    if any(m.name == READY for m in matches):
+    if any(m.name == READY and m.rule in ("ready line", "weak ready line") for m in matches):
         reason += "; a failure outranks a ready line"
     return reason
 

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 
 from harness.judge.families.ready import BUILTIN_READY, READY_VOIDS
+from harness.judge.judge import WEAK_READY_HOLD
 from harness.judge.signatures import BUILTIN_FAMILIES
 from harness.outcomes import RANK, WRAPPERS
 
@@ -59,7 +60,8 @@ def ready_table() -> str:
             condition.append(f"not after {_code_span(ready.not_after)}")
         if ready.weak:
             condition.append(
-                "weak: not after a general-vocabulary reading; an error line or a model load after it takes it back"
+                "weak: not after a general-vocabulary reading; an error line, a model load, a supervisor's line, a kill"
+                f" or a traceback after it takes it back; held {WEAK_READY_HOLD:g} s live"
             )
         needs = "; ".join(condition) or "-"
         rows.append(f"| {ready.server} | {_code_span(ready.pattern)} | {ready.versions or '-'} | {needs} |")

@@ -33,7 +33,7 @@ GENERAL_FAMILY = "general"
 
 ERROR_LINE = re.compile(
     r"\b(?:error|exception|fatal|fail(?:ed|ure|s)?|critical|panic|abort(?:ed|ing)?|fault|cannot|can't|could not"
-    r"|couldn't|unable to|refused|denied|invalid|not found|crash(?:ed|es)?|dead|unrecognized|unknown (?:argument|option|value)|mismatch|in use"
+    r"|couldn't|unable to|refused|denied|invalid|not found|crashed|crashes|dead|unrecognized|unknown (?:argument|option|value)|mismatch|in use"
     r"|exit(?:ed)? (?:with )?(?:code|status)|exitcode|signal \d+)\b"
     r"|\w(?:error|exception)\b"
 )
@@ -42,7 +42,7 @@ errors")."""
 
 GENERAL_SKIPS = re.compile(
     r"(?<!NCCL )\bWARN(?:ING)?\b|\blevel=warn(?:ing)?\b|\[W:|\b[NR]CCL INFO\b|(?:^|[\])|:])\s{2,}[-\u2022] (?-i:[A-Z])"
-    r"|^\s*(?:#?\d+\s+)?\S*\(\S*\+0x[0-9a-f]+\)\s*\[0x[0-9a-f]+\]"
+    r"|^\s*(?:#?\d+\s+)?[^\s(]*\([^\s()]*\+0x[0-9a-f]+\)\s*\[0x[0-9a-f]+\]"
     r"|(?<![\w.])(?-i:NameError|AttributeError|IndexError|UnboundLocalError|SyntaxError|IndentationError"
     r"|ZeroDivisionError|RecursionError): ",
     re.IGNORECASE,
@@ -109,7 +109,8 @@ GENERAL = Family(
         ),
         Phrase(
             r"(?i)^(?!.*\b(?:loading|loads?|using|trying) (?:it |them )?(?:from )?(?:the )?local\b).*?(?:"
-            r"(?:download|fetch)\w* (?:\w+ )?(?:error|failed|failure)|\b(?:error|failed|failure) (?:while |when )?(?:download|fetch)\w*|DownloadError"
+            r"(?:download|fetch)\w* (?:\w+ )?(?:error|failed|failure)|\b(?:error|failed|failure) (?:while |when )?(?:download|fetch)\w* (?:the )?(?:model|weights|checkpoint|tokenizer|repo)"
+            r"|DownloadError"
             r"|(?:failed to|could not|couldn't|unable to) (?:download|fetch|pull)\b|\b(?:repo(?:sitory)?|model|revision|manifest) \S*\s?(?:not found|does not exist)"
             r"|not a valid model identifier|\b40[13]\b.{0,40}(?:Unauthorized|Forbidden|Client Error)|\bgated (?:repo|model)"
             r"|(?:failed|unable|cannot|can't|could not|couldn't) (?:to )?(?:open|read|find|locate|parse) (?:the )?"
@@ -173,7 +174,7 @@ GENERAL = Family(
             r"|rank \d+|executor|server|replica|actor|container|model)\b.{0,40}\b(?:failed to (?:start|initiali[sz]e|load)"
             r"|died|(?:is )?dead\b|terminated|exited|crash(?:ed|es)?\b|was killed|not alive|hit an exception)"
             r"|\b(?:process|server|runner|worker|engine|child)\b.{0,40}"
-            r"\b(?:exit(?:ed)?|return(?:ed)?) (?:with )?(?:status|code)[: =]+(?:-?[1-9]\d*|0x[0-9a-f]+|null)"
+            r"\b(?:exit(?:ed)? (?:with )?(?:status|code)|return(?:ed)? code)[: =]+(?:-?[1-9]\d*|0x[0-9a-f]+|null)"
             r"|(?:terminated|exited|died|crashed) unexpectedly|\bexitcode\s*:\s*-?[1-9]|\bnon-zero exit code|\bcmd\.Wait\(\) returned error: (?:signal: |exit status [1-9])"
             r"|\b(?:exited|terminated|quit|stopped) (?:with an? error|abnormally)\b"
             r"|\bcrashed (?:container|pod|worker|replica)",

@@ -42,8 +42,10 @@ class ReadyPattern:
     """A real line `after` matches, when it is not one of the common ones (uvicorn's, llama.cpp's)."""
     weak: bool = False
     """A line that says less than a server's own ready line (a wording any server may print, or one printed
-    whether or not the work succeeded): it counts only while no error line was read, before it (the
-    general vocabulary found nothing) or after it (an error line or a model load takes it back)."""
+    whether or not the work succeeded). It does not count once the general vocabulary (or a phrase that
+    decides only a log that never became ready) has read anything, and an error line, a model load, a
+    supervisor's line, a kill or a traceback after it takes it back; a server's own ready line replaces it.
+    A live cell holds it for `WEAK_READY_HOLD` before calling it ready."""
 
 
 BUILTIN_READY: tuple[ReadyPattern, ...] = (
@@ -358,7 +360,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "llama.cpp, serving",
-        r"^(?:(?:llama_print_timings|llama_perf_context_print|common_perf_print): +)?\s*prompt eval time =\s+[\d.]+ ms /"
+        r"^(?:(?:llama_print_timings|llama_perf_context_print|common_perf_print):)?\s*prompt eval time =\s+[\d.]+ ms /"
         r"|\bslot print_timing: id\s+\d+ \| task \d+ \| prompt eval time =",
         "llama.cpp print_timing after a request was answered (bare, then with the slot's log prefix), and its perf"
         " print after an offline generation (llama_print_timings, llama_perf_context_print, common_perf_print)",
@@ -507,15 +509,20 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         " side listener's (metrics, health, RPC), which open before the model serves",
         "all",
         example="0810 16:46:35 ds4-server: listening on http://127.0.0.1:8000",
+        not_after=SGLANG_MARKER,
         weak=True,
     ),
     ReadyPattern(
         "any server, answering",
-        r"\b(?:GET|POST)\b[^\n]{0,300}?(?:\b[Ss]tatus(?: code)?[=: ]+|\bcode=|HTTP/[\d.]+\"? )2\d\d\b"
-        r"|\b(?:[Ss]tatus(?: code)?[=: ]+|\bcode=)2\d\d\b[^\n]{0,300}?\b(?:GET|POST)\b",
-        "an access log line of a request answered 2xx, in the shapes servers print it, for servers no line above knows",
+        r"^(?!.*(?:HTTP Request:|connectionpool|\b(?:GET|POST|HEAD) https?://))(?:"
+        r".*?\b(?:GET|POST)\b[^\n]{0,300}?(?:\b[Ss]tatus(?: code)?[=: ]+|\bcode=|HTTP/[\d.]+\"? )2\d\d\b"
+        r"|.*?\b(?:[Ss]tatus(?: code)?[=: ]+|\bcode=)2\d\d\b[^\n]{0,300}?\b(?:GET|POST)\b)",
+        "an access log line of a request answered 2xx, in the shapes servers print it, for servers no line above"
+        " knows; not an HTTP client's log of its own request (httpx's 'HTTP Request: GET https://...', urllib3's"
+        " connectionpool), nor SGLang's warm-up request before its own ready line",
         "all",
         example="02:28:12-130753 INFO     API user=None code=200 http/1.1 GET /sdapi/v1/motd 119.147.160.249 0.4232",
+        not_after=SGLANG_MARKER,
         weak=True,
     ),
 )

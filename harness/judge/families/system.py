@@ -9,7 +9,7 @@ collectives, so they are deliberately none; the collectives' own families name t
 
 from __future__ import annotations
 
-from harness.judge.families import Code, Family, Phrase
+from harness.judge.families import Code, Family, Phrase, Raised
 from harness.outcomes import CONFIG_ERROR, DEVICE_LOST, MODEL_ACCESS, NO_DEVICE, OOM, PORT_IN_USE
 
 ERRNO = Family(
@@ -87,10 +87,12 @@ ERRNO = Family(
             r"Out of memory: Kill(?:ed)? process|invoked oom-killer|oom-kill:", OOM, "Linux OOM killer (mm/oom_kill.c)"
         ),
         Phrase(
-            r"\[Errno (?:28|122)\]|No space left on device|Disk quota exceeded",
+            r"^(?!.*(?:/dev/shm|shared_memory|</torch_))(?:.*?)(?:\[Errno (?:28|122)\]|[Nn]o space left on device"
+            r"|Disk quota exceeded)",
             MODEL_ACCESS,
             "ENOSPC, EDQUOT: a disk or quota that fills while a server starts is its model's fetch, the largest"
-            " write a server makes before it serves; decides only a log that never became ready",
+            " write a server makes before it serves (not shared memory, /dev/shm, which is the container's"
+            " setting); decides only a log that never became ready",
             example="https://github.com/MiRaCLeXeoN/vllm/blob/7b3b6f0aa919f7fb20d8da1809731d73fcb08c25/srun-script/"
             "slurm-30480221.out: LLM init error: [Errno 122] Disk quota exceeded",
             unless_ready=True,
@@ -100,6 +102,16 @@ ERRNO = Family(
             PORT_IN_USE,
             "uvicorn '[Errno 98] error while attempting to bind on address'",
             example="ERROR:    [Errno 98] error while attempting to bind on address ('0.0.0.0', 8000): address already in use",
+        ),
+    ),
+    raised=(
+        Raised(
+            r"/multiprocessing/shared_memory\.py:",
+            CONFIG_ERROR,
+            "Python's shared memory (vLLM's and SGLang's message queues, torch's tensors between processes) could"
+            " not grow in /dev/shm: the container's --shm-size is too small for the engine",
+            exceptions=r"OSError",
+            example='File "/usr/lib/python3.11/multiprocessing/shared_memory.py", line 112, in __init__',
         ),
     ),
 )

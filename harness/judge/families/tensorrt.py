@@ -40,8 +40,9 @@ _EVIDENCE = {
 TENSORRT_ONNX_PARSER = Family(
     runtime="tensorrt_onnx",
     source="onnx/onnx-tensorrt NvOnnxParser.h (enum class ErrorCode) and errorHelpers.hpp errorCodeStr",
-    names=r"(?<![A-Za-z0-9_])(MEM_ALLOC_FAILED|MODEL_DESERIALIZE_FAILED"
-    r"|UNSUPPORTED_(?:GRAPH|NODE(?:_ATTR|_INPUT|_DATATYPE|_DYNAMIC|_SHAPE)?))(?![A-Za-z0-9_])",
+    names=r"(?<![A-Za-z0-9_])(MEM_ALLOC_FAILED|MODEL_DESERIALIZE_FAILED|INTERNAL_ERROR|REFIT_FAILED"
+    r"|INVALID_(?:VALUE|GRAPH|NODE)|UNSUPPORTED_(?:GRAPH|NODE(?:_ATTR|_INPUT|_DATATYPE|_DYNAMIC|_SHAPE)?))"
+    r"(?![A-Za-z0-9_])",
     codes=tuple(
         Code(name, outcome, number=number, evidence=_EVIDENCE.get(name, "")) for name, number, outcome in _PARSER_CODES
     ),

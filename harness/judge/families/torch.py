@@ -33,6 +33,13 @@ TORCH = Family(
             "torch.distributed c10d socket.cpp, elastic rendezvous, ProcessGroupNCCL",
         ),
         Phrase(
+            r"\bunable to write to file </torch_\w+>: No space left on device",
+            CONFIG_ERROR,
+            "torch/csrc (libshm, the tensors handed between processes): /dev/shm is full, the container's --shm-size"
+            " is too small for the engine's workers",
+            example="RuntimeError: unable to write to file </torch_3812_2473960519_0>: No space left on device (28)",
+        ),
+        Phrase(
             r"\bout of memory\. Tried to allocate [\d.]+ [KMGT]?i?B\b",
             OOM,
             "c10/cuda/CUDACachingAllocator.cpp (and its HIP and XPU twins): the allocator's message after its device"

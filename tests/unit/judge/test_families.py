@@ -218,10 +218,26 @@ def test_a_backtrace_frame_or_an_operators_own_limit_is_not_a_cause() -> None:
     assert classify_lines([operator])[0] == "unknown"
 
 
-def test_a_disk_that_fills_while_a_server_starts_is_its_models_fetch() -> None:
+def test_a_disk_that_fills_while_a_server_starts_is_its_models_fetch_but_shared_memory_is_the_containers() -> None:
     full = "LLM init error: [Errno 122] Disk quota exceeded"
     assert classify_lines([full])[0] == "model_access"
     assert classify_lines(["INFO:     Application startup complete.", full])[0] == "ready"
+    shm = [
+        "Traceback (most recent call last):",
+        '  File "/usr/lib/python3.11/multiprocessing/shared_memory.py", line 112, in __init__',
+        "    os.ftruncate(self._fd, size)",
+        "OSError: [Errno 28] No space left on device",
+        "RuntimeError: Engine core initialization failed. See root cause above. Failed core proc(s): {}",
+    ]
+    assert classify_lines(shm)[0] == "config_error"
+    torch_shm = "RuntimeError: unable to write to file </torch_3812_2473960519_0>: No space left on device (28)"
+    assert classify_lines([torch_shm])[0] == "config_error"
+
+
+def test_words_near_the_vocabulary_that_say_something_else() -> None:
+    assert classify_lines(["ERROR: Error fetching release notes from GitHub"])[0] == "unknown"
+    assert classify_lines(["ERROR: model server returned status 503 for /v1/models"])[0] != "engine_failed"
+    assert classify_lines(["In node 3 (importX): INVALID_VALUE: invalid value for attribute"])[0] == "unknown"
 
 
 def test_a_helper_command_that_failed_is_not_the_engine_dying() -> None:

@@ -80,6 +80,23 @@ def test_a_weak_ready_line_taken_back_in_the_window_reopens_the_wait() -> None:
     assert judge.done and judge.verdict(35.0).outcome == READY and judge.verdict(35.0).seconds == pytest.approx(30.0)
 
 
+def test_a_weak_ready_line_is_held_longer_and_a_late_model_load_still_takes_it_back() -> None:
+    """BentoML announces its listener, then vLLM builds its engine for minutes (tune/bentoml-r305)."""
+    listening = (
+        '2024-03-28T06:18:20+0000 [INFO] [cli] Starting production HTTP BentoServer from "service2:VLLM" listening on'
+        " http://localhost:3000 (Press CTRL+C to quit)"
+    )
+    engine = "INFO 03-28 06:18:27 llm_engine.py:87] Initializing an LLM engine with config: model='/models/leo-70b'"
+    judge = judge_of([(10.0, listening), (16.0, "a line"), (40.0, engine), (120.0, CUDA_OOM), (130.0, "later")])
+    assert judge.done and judge.verdict(130.0).outcome == "oom"
+    held = judge_of([(10.0, listening), (69.0, "a line")])
+    assert not held.done and held.holding_weak
+    held.tick(70.0)
+    assert held.done and held.verdict(70.0).outcome == READY
+    strong_after = judge_of([(10.0, listening), (20.0, READY_LINE), (25.0, "later")])
+    assert strong_after.done and strong_after.verdict(25.0).outcome == READY
+
+
 def test_no_verdict_before_the_timeout_is_a_timeout_that_says_what_was_missing() -> None:
     judge = judge_of([(1.0, "loading weights"), (600.0, "still loading")])
     verdict = judge.verdict(600.0)

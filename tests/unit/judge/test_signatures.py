@@ -335,6 +335,41 @@ def test_a_weak_ready_line_does_not_answer_an_earlier_error() -> None:
     assert classify_lines([GENERIC_READY + " (failed to bind the metrics port)"])[0] == UNKNOWN
 
 
+def test_a_servers_own_ready_line_replaces_a_weak_one_and_a_death_takes_a_weak_one_back() -> None:
+    strong = "INFO:     Application startup complete."
+    asgi = "ERROR:    Exception in ASGI application"
+    assert classify_lines([GENERIC_READY, strong, asgi])[0] == READY
+    for death in (
+        "/entrypoint.sh: line 12:    57 Killed                  python -m server",
+        "Traceback (most recent call last):",
+        "Loading safetensors checkpoint shards:   0% Completed | 0/4 [00:00<?, ?it/s]",
+    ):
+        assert classify_lines([GENERIC_READY, death])[0] == UNKNOWN, death
+    restart = (
+        "2025-03-17T17:33:16+08:00 - gpustack.worker.worker_manager - WARNING - RPC server for GPU 0 is not running,"
+        " pid 46228, restarting."
+    )
+    assert classify_lines([GENERIC_READY, restart])[0] == "engine_failed"
+    crash_reporting = "2026-01-01 10:00:00 INFO Crash reporting enabled"
+    assert classify_lines([GENERIC_READY, crash_reporting])[0] == READY
+
+
+def test_an_http_clients_own_request_or_sglangs_warm_up_is_not_a_server_answering() -> None:
+    httpx = (
+        'INFO:httpx:HTTP Request: GET https://huggingface.co/api/models/Qwen/Qwen3-8B/revision/main "HTTP/1.1 200 OK"'
+    )
+    urllib3 = 'DEBUG:urllib3.connectionpool:https://huggingface.co:443 "GET /api/models/x HTTP/1.1" 200 1234'
+    for line in (httpx, urllib3):
+        assert classify_lines([line])[0] == UNKNOWN, line
+    warm_up = [
+        "[2025-01-01 12:00:00 TP0] Load weight end. type=LlamaForCausalLM, dtype=torch.bfloat16, avail mem=9.69 GB",
+        '[2025-01-01 12:00:02] INFO:     127.0.0.1:40000 - "GET /model_info HTTP/1.1" 200 OK',
+    ]
+    assert classify_lines(warm_up)[0] == UNKNOWN
+    explained = judge_lines([GENERIC_READY, "ds4-server: error: unable to open metal device"], explain=True)
+    assert explained.why == "no rule matched a failure, and the weak ready line seen was taken back"
+
+
 def test_comfyui_running_a_prompt_is_ready_unless_the_prompt_failed() -> None:
     """ComfyUI prints that a prompt executed whether or not it failed (Comfy-Org/ComfyUI#7627)."""
     executed = "2026-07-10 20:14:20.668 [Debug] [ComfyUI-0/STDERR] [INFO] Prompt executed in 3.04 seconds"
@@ -355,6 +390,8 @@ def test_comfyui_running_a_prompt_is_ready_unless_the_prompt_failed() -> None:
         "INFO 2025-01-01 10:00:00 metrics server listening on 0.0.0.0:9090",
         "Started a local Ray instance. View the dashboard at 127.0.0.1:8265",
         "[llama-swap] proxy listening on :8080",
+        "proxy server listening on 0.0.0.0:8080",
+        "INFO health server listening on 0.0.0.0:8081",
     ],
 )
 def test_side_listeners_and_subprocesses_are_not_a_weak_ready_line(line: str) -> None:
