@@ -415,6 +415,9 @@ def _not_serving_yet(text: str) -> bool:
     return NOT_SERVING_YET.search(text) is not None and GENERAL_SKIPS.search(text) is None
 
 
+READY_RULE = "ready line"
+WEAK_READY_RULE = "weak ready line"
+"""How a ready match names the line that made it, in `--explain` and for the classifier itself."""
 TAKE_BACK = "takes back the weak ready line"
 """Ends the `rule` of an explained line after which a weak ready line no longer counts."""
 
@@ -442,7 +445,6 @@ class LogClassifier:
         self._last_frame = _LastFrame(compile_raised(ruleset.families, ruleset.redefined))
         self._general_frame = _LastFrame(compile_raised((ruleset.general,), ruleset.redefined))
         self._ready = sorted((_as_ready(p) for p in ready_patterns), key=lambda r: r.weak)
-        self._weak_ready = False
         self._conditions = {c: re.compile(c) for r in self._ready for c in (r.after, r.not_after) if c}
         self._rule_words = _Prefilter([rule.regex for rule in self._rules] + list(self._conditions))
         self._ready_words = _Prefilter([r.pattern for r in self._ready])
@@ -463,7 +465,7 @@ class LogClassifier:
     @property
     def ready_is_weak(self) -> bool:
         """The ready line that holds is a weak one (see `ReadyPattern.weak`)."""
-        return self._weak_ready
+        return self.ready is not None and self.ready.rule == WEAK_READY_RULE
 
     def _matches(self, text: str) -> tuple[list[Match], bool]:
         """What the tables say of a line, and whether they named it at all (a value that decides nothing
@@ -493,9 +495,9 @@ class LogClassifier:
         text = line.rstrip("\r\n")
         if self.ready is not None and _VOID_WORDS.may_match(text) and any(v.search(text) for v in _VOIDS):
             self._void_ready(text)
-        elif self._weak_ready and is_error_line(text):
+        elif self.ready_is_weak and is_error_line(text):
             self._take_back_ready(text, f"error line {TAKE_BACK}")
-        elif self._weak_ready and _not_serving_yet(text):
+        elif self.ready_is_weak and _not_serving_yet(text):
             self._take_back_ready(text, f"not serving yet: {TAKE_BACK}")
         raised = self._raised(text)
         general_raised = self._general_frame.feed(self.line_no, text)
@@ -519,7 +521,7 @@ class LogClassifier:
                 return best
         if (
             best is None
-            and (self.ready is None or self._weak_ready)
+            and (self.ready is None or self.ready_is_weak)
             and self.voided is None
             and self._ready_words.may_match(text)
         ):
@@ -533,8 +535,7 @@ class LogClassifier:
             return None
         if ready.weak and (self.general is not None or is_error_line(text)):
             return None
-        self._weak_ready = ready.weak
-        self.ready = Match(READY, -1, self.line_no, text, "ready", "weak ready line" if ready.weak else "ready line")
+        self.ready = Match(READY, -1, self.line_no, text, "ready", WEAK_READY_RULE if ready.weak else READY_RULE)
         if self.explained is not None:
             self.explained.append(self.ready)
         return self.ready
@@ -542,7 +543,7 @@ class LogClassifier:
     def _take_back_ready(self, text: str, why: str) -> None:
         """The weak ready line was not this server's readiness after all, or it failed since; the failure
         rules and the general vocabulary read on, and a later ready line counts."""
-        self.ready, self._weak_ready = None, False
+        self.ready = None
         if self.explained is not None:
             self.explained.append(Match(READY, -1, self.line_no, text, "ready", why))
 
@@ -550,7 +551,7 @@ class LogClassifier:
         self.voided = Match(READY, -1, self.line_no, text, "ready", "voids the ready line")
         if self.explained is not None:
             self.explained.append(self.voided)
-        self.ready, self._weak_ready = None, False
+        self.ready = None
 
     def _weighing_guesses(self) -> bool:
         """Whether a reading that decides only a log ending without a ready line can still matter."""
@@ -559,7 +560,7 @@ class LogClassifier:
         return self.failure is None or self.failure.name in WRAPPERS
 
     def _note_unless_ready(self, outcome: str, text: str, what: str, family: str) -> None:
-        if self._weak_ready:
+        if self.ready_is_weak:
             self._take_back_ready(text, f"{family} {TAKE_BACK}")
         if self._weighing_guesses():
             self._note_general(outcome, text, what, family)
@@ -701,7 +702,7 @@ def explain_winner(outcome: str, matches: Sequence[Match], winner: Match | None 
     if wrappers and outcome not in WRAPPERS:
         verb = "reports" if len(wrappers) == 1 else "report"
         reason += f"; {' and '.join(wrappers)} only {verb} that a layer below failed, so a cause outranks it"
-    if any(m.name == READY and m.rule in ("ready line", "weak ready line") for m in matches):
+    if any(m.name == READY and m.rule in (READY_RULE, WEAK_READY_RULE) for m in matches):
         reason += "; a failure outranks a ready line"
     return reason
 

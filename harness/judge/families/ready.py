@@ -11,6 +11,10 @@ SGLANG_MARKER = r"\bServerArgs\(|^\[[\d\- :.]+ TP\d+\] |sglang[./]srt"
 """Lines only SGLang prints while it starts (its server_args dump, per-rank `[... TP0]` lines)."""
 
 
+UVICORN_RUNNING = r"Uvicorn running on (?:https?://\S+|unix socket \S+|socket \S+) \(Press CTRL\+C to quit\)"
+"""uvicorn's line once its socket is bound: a server's own ready line after its process line, weak without it."""
+
+
 def ollama_gin(status: str, request: str) -> str:
     """Ollama's gin access log line (`[GIN] date | status | latency | client | METHOD "path"`), each field
     bounded by its bars so that a long line costs linear time."""
@@ -59,7 +63,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "uvicorn apps (vLLM up to 0.7, LMDeploy, Xinference)",
-        r"Uvicorn running on (?:https?://\S+|unix socket \S+|socket \S+) \(Press CTRL\+C to quit\)",
+        UVICORN_RUNNING,
         "uvicorn/server.py; a --reload parent prints it before any worker imports the app",
         "uvicorn, vLLM 0.4 to ~0.7",
         after=r"Started server process",
@@ -68,7 +72,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "uvicorn apps, their process line not in the log",
-        r"Uvicorn running on (?:https?://\S+|unix socket \S+|socket \S+) \(Press CTRL\+C to quit\)",
+        UVICORN_RUNNING,
         "uvicorn/server.py, in a log cut below its process line: weak, as a --reload or --workers parent prints it"
         " before its supervisor's line (uvicorn/supervisors: 'Started reloader process', 'Started parent"
         " process'), which takes it back",
