@@ -37,15 +37,21 @@ KINDS: dict[str, tuple[str, str | None]] = {
 
 
 class _EveryLine:
-    """A prefilter that lets every line through: the baseline."""
+    """A prefilter that lets every line through to every one of its `patterns`: the baseline."""
+
+    def __init__(self, patterns: int) -> None:
+        self._every = list(range(patterns))
 
     def may_match(self, line: str) -> bool:
         return True
 
+    def which(self, line: str) -> list[int]:
+        return self._every
+
 
 def _plain(classifier: LogClassifier) -> LogClassifier:
-    classifier._rule_words = _EveryLine()  # type: ignore[assignment]
-    classifier._ready_words = _EveryLine()  # type: ignore[assignment]
+    classifier._rule_words = _EveryLine(len(classifier._rules))  # type: ignore[assignment]
+    classifier._ready_words = _EveryLine(len(classifier._ready))  # type: ignore[assignment]
     return classifier
 
 

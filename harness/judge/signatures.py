@@ -373,13 +373,18 @@ class _Prefilter:
     def __init__(self, patterns: Sequence[str]) -> None:
         self._literals = ahocorasick.Automaton()
         self._unknown: list[re.Pattern[str]] = []
-        for pattern in patterns:
+        self._unknown_at: list[int] = []
+        needed_by: dict[str, list[int]] = {}
+        for at, pattern in enumerate(patterns):
             found = required_literals(pattern)
             if found:
                 for literal in found:
-                    self._literals.add_word(literal, literal)
+                    needed_by.setdefault(literal, []).append(at)
             else:
                 self._unknown.append(re.compile(pattern))
+                self._unknown_at.append(at)
+        for literal, ats in needed_by.items():
+            self._literals.add_word(literal, ats)
         if len(self._literals):
             self._literals.make_automaton()
 
@@ -387,6 +392,15 @@ class _Prefilter:
         if len(self._literals) and next(self._literals.iter(line), None) is not None:
             return True
         return any(pattern.search(line) for pattern in self._unknown)
+
+    def which(self, line: str) -> list[int]:
+        """The positions, in order, of the patterns that may match: a line that says "failed" needs the
+        few rules that need that word, not every rule because one of them does."""
+        found = set(self._unknown_at)
+        if len(self._literals):
+            for _end, ats in self._literals.iter(line):
+                found.update(ats)
+        return sorted(found)
 
 
 _ERROR_WORDS = _Prefilter([ERROR_LINE.pattern])
@@ -446,7 +460,8 @@ class LogClassifier:
         self._general_frame = _LastFrame(compile_raised((ruleset.general,), ruleset.redefined))
         self._ready = sorted((_as_ready(p) for p in ready_patterns), key=lambda r: r.weak)
         self._conditions = {c: re.compile(c) for r in self._ready for c in (r.after, r.not_after) if c}
-        self._rule_words = _Prefilter([rule.regex for rule in self._rules] + list(self._conditions))
+        self._rule_words = _Prefilter([rule.regex for rule in self._rules])
+        self._condition_words = _Prefilter(list(self._conditions))
         self._ready_words = _Prefilter([r.pattern for r in self._ready])
         """Apart: the weak ready lines' words (GET, listening...) fill a serving log, and a line that has
         only those needs no failure rule, and nothing at all once the server is ready."""
@@ -467,12 +482,12 @@ class LogClassifier:
         """The ready line that holds is a weak one (see `ReadyPattern.weak`)."""
         return self.ready is not None and self.ready.rule == WEAK_READY_RULE
 
-    def _matches(self, text: str) -> tuple[list[Match], bool]:
-        """What the tables say of a line, and whether they named it at all (a value that decides nothing
-        still explains the line)."""
+    def _matches(self, text: str, candidates: list[int]) -> tuple[list[Match], bool]:
+        """What the tables say of a line (only the `candidates` can), and whether they named it at all (a
+        value that decides nothing still explains the line)."""
         matches: list[Match] = []
         named = False
-        for rule in self._rules:
+        for rule in (self._rules[at] for at in candidates):
             for found in rule.compiled.finditer(text):
                 resolved = rule.resolve(found)
                 if resolved is None:
@@ -502,13 +517,14 @@ class LogClassifier:
         raised = self._raised(text)
         general_raised = self._general_frame.feed(self.line_no, text)
         best: Match | None = None
-        if raised is None and not self._rule_words.may_match(text):
+        candidates = self._rule_words.which(text)
+        if raised is None and not candidates and not self._condition_words.may_match(text):
             self._read_general(text, general_raised)
         else:
             for condition, regex in self._conditions.items():
                 if condition not in self._seen and regex.search(text):
                     self._seen.add(condition)
-            matches, named = self._matches(text)
+            matches, named = self._matches(text, candidates)
             for match in matches if raised is None else [raised, *matches]:
                 if self.explained is not None:
                     self.explained.append(match)

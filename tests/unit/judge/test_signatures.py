@@ -12,12 +12,15 @@ from hypothesis import strategies as st
 from harness.judge.families.general import GENERAL
 from harness.judge.signatures import (
     BUILTIN_READY,
+    BUILTIN_RULES,
     BUILTIN_SIGNATURES,
     READY,
     UNKNOWN,
     LogClassifier,
+    _Prefilter,
     builtin_ready_patterns,
     classify_lines,
+    compile_rules,
     folded_literals,
     judge_lines,
     merge_signatures,
@@ -506,6 +509,25 @@ def test_required_literals_are_in_every_match(pattern: str, data: st.DataObject)
     folded = folded_literals(pattern)
     if folded is not None:
         assert any(literal in line.casefold() for literal in folded)
+
+
+RULE_PATTERNS = [rule.regex for rule in compile_rules(BUILTIN_RULES)] + [r"(?i)my gpu fell over"]
+
+
+@pytest.mark.parametrize("line", [line for _, line in REAL_FAILURE_LINES] + REAL_READY_LINES + ["MY GPU FELL OVER"])
+def test_the_prefilter_names_every_rule_a_line_matches(line: str) -> None:
+    """Only the rules it names are tried on the line; a pattern without literals is always named."""
+    which = _Prefilter(RULE_PATTERNS).which(line)
+    assert which == sorted(set(which))
+    assert len(RULE_PATTERNS) - 1 in which
+    for at, pattern in enumerate(RULE_PATTERNS):
+        if re.search(pattern, line):
+            assert at in which, pattern
+
+
+def test_a_line_that_says_failed_is_read_by_a_few_rules_not_all() -> None:
+    which = _Prefilter(RULE_PATTERNS).which("ERROR 2024-01-01 request handling failed: the quick brown fox")
+    assert 0 < len(which) < len(RULE_PATTERNS) / 4
 
 
 def test_a_case_insensitive_group_gives_no_literal() -> None:
