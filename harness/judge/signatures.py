@@ -505,7 +505,7 @@ class LogClassifier:
     def feed(self, line: str) -> Match | None:
         """Classify one line; returns the match it produced, if any."""
         self.line_no += 1
-        if "\x1b" in line:
+        if "\x1b" in line or "#033[" in line:
             line = ANSI_ESCAPE.sub("", line)
         text = line.rstrip("\r\n")
         if self.ready is not None and _VOID_WORDS.may_match(text) and any(v.search(text) for v in _VOIDS):
@@ -635,8 +635,9 @@ class LogClassifier:
         return ready.compiled.search(text) is not None
 
 
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-"""Colour codes: newer vLLM colours its line prefixes."""
+ANSI_ESCAPE = re.compile(r"(?:\x1b|#033)\[[0-9;?]*[A-Za-z]")
+"""Colour codes: newer vLLM colours its line prefixes; syslog (rsyslog's control-character escaping) writes the
+escape byte as `#033`."""
 
 HARNESS_LINE = "[image-bisect] "
 SHUTDOWN_MARK = "so what follows is its shutdown"

@@ -16,9 +16,10 @@ HIP = Family(
             r"\bHIP_ERROR_OutOfMemory\b", OOM, "ROCm HIP driver status as TensorFlow/XLA's rocm_driver.cc prints it"
         ),
         Phrase(
-            r"rocBLAS error: Cannot read \S*TensileLibrary\S*",
+            r"rocBLAS error: Cannot read .{0,300}?TensileLibrary",
             CONFIG_ERROR,
-            "ROCm rocBLAS tensile_host.cpp: the library has no kernels for this GPU architecture (gfx id)",
+            "ROCm rocBLAS tensile_host.cpp: the library has no kernels for this GPU architecture (gfx id); the path"
+            " may hold spaces (C:\\Program Files on Windows)",
             example="rocBLAS error: Cannot read /opt/rocm-5.7.0/lib/rocblas/library/TensileLibrary.dat: Illegal seek for GPU arch : gfx1103",
         ),
     ),

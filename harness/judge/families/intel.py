@@ -835,6 +835,14 @@ SYCL_PI = Family(
             example="llama_model_load: error loading model: DeviceList is empty. -30 (PI_ERROR_INVALID_VALUE)",
         ),
         Phrase(
+            r"\bNo kernel named \S+ was found",
+            CONFIG_ERROR,
+            "intel/llvm sycl program_manager.cpp: the binary holds no kernel for this device (built ahead of time for"
+            " other GPU targets), as CUDA's 'no kernel image is available'",
+            example="No kernel named _ZTSZN14bin_bcast_syclIXadL_ZL6op_mulffEEEclIfffEEvPKT_ was found"
+            "Exception caught at file:/root/llama.cpp-sycl/ggml/src/ggml-sycl/ggml-sycl.cpp, line:4199",
+        ),
+        Phrase(
             r"Current platform can NOT allocate memory block with size larger than 4GB",
             OOM,
             "IPEX allocator (intel/intel-extension-for-pytorch#629)",

@@ -84,9 +84,9 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ReadyPattern(
         "vLLM (0.6 on)",
         r"Starting vLLM (?:API )?server(?: \d+| \([\w ]+\))? on (?:https?://|unix:)?\S+"
-        r"|\[launcher\.py:\d+\] (?:Available routes are:|Route: /\S*, Methods: )",
+        r"|(?:\[|\b)launcher\.py:\d+\] (?:Available routes are:|Route: /\S*, Methods: )",
         "vllm/entrypoints/openai/api_server.py run_server_worker and entrypoints/launcher.py serve_http: the"
-        " engine is built and the socket bound before either is printed",
+        " engine is built and the socket bound before either is printed (the file without its bracket before 0.8)",
         "0.6 to 2026 ('API server 0' with --api-server-count, 'vLLM server' in 2026)",
         not_after=SGLANG_MARKER,
         example="(APIServer pid=31) INFO 02-03 19:00:05 [api_server.py:946] Starting vLLM API server 0 on http://0.0.0.0:8000",
@@ -161,9 +161,10 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "TGI",
-        r"\btext_generation_router(?:::server)?: router/src/(?:main|server)\.rs:\d+: Connected\s*$"
+        r"\btext_generation_router(?:::server)?: router/src/.{0,300}?\bConnected\s*$"
         r'|"message"\s*:\s*"Connected".*"target"\s*:\s*"text_generation_router',
-        "text-generation-inference router/src/server.rs (main.rs before 2.1)",
+        "text-generation-inference router/src/server.rs (main.rs before 2.1); whatever a log shipper made of the"
+        " file and line between them",
         "v0.2 to v3.3",
         example="2024-10-01T12:00:00.000000Z  INFO text_generation_router::server: router/src/server.rs:2387: Connected",
     ),
@@ -484,6 +485,25 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         "0.1 to 2026",
         example="Prompt: 'The future of AI is', Generated text: ' in art and design\\nArtificial intelligence (AI) has"
         " been one of the'",
+    ),
+    ReadyPattern(
+        "DeepSpeed launcher, a rank done",
+        r"\[launch\.py:\d+:main\] Process \d+ exits successfully\.",
+        "deepspeedai/DeepSpeed deepspeed/launcher/launch.py main: a rank's process returned 0 (a batch or training"
+        " job finished); weak, as another rank may still fail (its 'exits with return code' takes it back)",
+        "0.9 to 2026",
+        weak=True,
+        example="[2026-04-13 16:23:59,974] [INFO] [launch.py:367:main] Process 35043 exits successfully.",
+    ),
+    ReadyPattern(
+        "DeepSpeed-Chat, training",
+        r"^Model Parameters: [\d.]+ B, Latency: [\d.]+s, TFLOPs: [\d.]+",
+        "deepspeedai/DeepSpeedExamples applications/DeepSpeed-Chat dschat/utils/perf.py print_throughput: printed"
+        " after each training step that ran; weak, as a later step may fail",
+        "2023 to 2026",
+        weak=True,
+        example="Model Parameters: 6.767 B, Latency: 6.13s, TFLOPs: 5.68, Samples/sec: 0.65, Time/seq 1.53s, Batch"
+        " Size: 4, Sequence Length: 432",
     ),
     ReadyPattern(
         "any http.server or werkzeug app, answering",

@@ -254,6 +254,13 @@ SGLANG = Family(
     source="sgl-project/sglang: srt/managers/scheduler.py, srt/model_executor/model_runner.py, srt/entrypoints/engine.py",
     phrases=(
         Phrase(r"Scheduler hit an exception", ENGINE_FAILED, "SGLang scheduler process"),
+        Phrase(
+            r"Exception in run_tp_server:",
+            ENGINE_FAILED,
+            "SGLang srt/managers/tp_worker.py run_tp_server (0.2-0.3, before the scheduler process): a tensor"
+            " parallel worker died",
+            example="[23:17:08 TP4] Exception in run_tp_server:",
+        ),
         Phrase(r"Received sigquit from a child proces", ENGINE_FAILED, "SGLang entrypoints/engine.py sigquit_handler"),
         Phrase(
             r"Rank \d+ scheduler died during initialization \(exit code: -?\d+\)",
@@ -437,6 +444,20 @@ OLLAMA = Family(
             MODEL_ACCESS,
             "Ollama server/routes.go (and the ollama-python client's ResponseError): the model was never pulled",
             example="Extraction error: model 'qwen2.5:0.5b' not found (status code: 404)",
+        ),
+        Phrase(
+            r"\bError: max retries exceeded(?:: |$)",
+            MODEL_ACCESS,
+            "Ollama server/download.go errMaxRetriesExceeded: a model blob's download kept failing (the CLI prints"
+            " it under 'pulling <digest>')",
+            example="Error: max retries exceeded: EOF",
+        ),
+        Phrase(
+            r'msg="model request too large for system"',
+            OOM,
+            "Ollama llm/server.go: the model needs more memory than the host's GPUs and RAM have, so it is not"
+            " loaded (logged as a warning, then returned as the request's error)",
+            example='level=WARN source=server.go:1044 msg="model request too large for system" requested="338.1 GiB"',
         ),
         Phrase(
             r"no nvidia devices detected",
@@ -767,6 +788,14 @@ TRITON_SERVER = Family(
             "tritonserver model_repository_manager.cc: a model directory of the repository holds no model it can load",
             example="E1011 08:02:59.084688 1 model_repository_manager.cc:1919] Poll failed for model directory '1':"
             " unexpected platform type  for 1",
+        ),
+        Phrase(
+            r"unable to find backend library for backend '[^']*'",
+            CONFIG_ERROR,
+            "tritonserver backend_manager: the model's config names a backend this image does not ship",
+            example="E0120 08:28:09.425599 2049 model_lifecycle.cc:654] \"failed to load 'tensorrt_llm' version 1: Invalid"
+            " argument: unable to find backend library for backend 'tensorrtllm', try specifying runtime on the model"
+            ' configuration."',
         ),
         Phrase(
             r"Poll failed for model directory '[^']*': failed to read text proto"

@@ -10,7 +10,7 @@ collectives, so they are deliberately none; the collectives' own families name t
 from __future__ import annotations
 
 from harness.judge.families import Code, Family, Phrase, Raised
-from harness.outcomes import CONFIG_ERROR, DEVICE_LOST, MODEL_ACCESS, NO_DEVICE, OOM, PORT_IN_USE
+from harness.outcomes import CONFIG_ERROR, DEVICE_LOST, ENGINE_FAILED, MODEL_ACCESS, NO_DEVICE, OOM, PORT_IN_USE
 
 ERRNO = Family(
     runtime="errno",
@@ -212,4 +212,20 @@ GRPC = Family(
     ),
 )
 
-FAMILIES = (ERRNO, NVIDIA_DRIVER, GRPC)
+SYSTEMD = Family(
+    runtime="systemd",
+    source="systemd/systemd src/core/service.c service_sigchld_event: the service manager reports how a unit's"
+    " main process ended",
+    phrases=(
+        Phrase(
+            r"\.service: Main process exited, code=(?:exited|killed|dumped), status=(?!0/)\d+",
+            ENGINE_FAILED,
+            "the supervisor of a server run as a service (Ollama's ollama.service) says its process died; the"
+            " status is the process's exit code or signal, not a cause",
+            example="Feb 20 12:27:39 suma systemd[1]: ollama.service: Main process exited, code=exited,"
+            " status=2/INVALIDARGUMENT",
+        ),
+    ),
+)
+
+FAMILIES = (ERRNO, NVIDIA_DRIVER, GRPC, SYSTEMD)

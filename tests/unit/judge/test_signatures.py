@@ -425,6 +425,15 @@ def test_colour_codes_do_not_hide_a_line() -> None:
     assert classify_lines([line])[0] == "device_lost"
 
 
+def test_colour_codes_that_syslog_escaped_do_not_hide_a_line() -> None:
+    """rsyslog writes the escape byte as #033; text-generation-inference#1763 came through CloudWatch so."""
+    line = (
+        "#033[2m2024-04-18T22:45:31.006845Z#033[0m #033[32m INFO#033[0m #033[2mtext_generation_router#033[0m"
+        "#033[2m:#033[0m #033[2mrouter/src/main.rs#033[0m#033[2m:#033[0m#033[2m329:#033[0m Connected"
+    )
+    assert classify_lines([line])[0] == READY
+
+
 def test_root_cause_beats_the_wrapper_printed_after_it() -> None:
     lines = [
         "(Worker_TP1 pid=686) ERROR [multiproc_executor.py:822] WorkerProc hit an exception.",
