@@ -436,9 +436,13 @@ TAKE_BACK = "takes back the weak ready line"
 """Ends the `rule` of an explained line after which a weak ready line no longer counts."""
 
 
+UVICORN_LOGGER = "uvicorn.error"
+"""uvicorn's own logger, named so for all its lines ("Uvicorn running on" through a logging formatter)."""
+
+
 def is_error_line(text: str) -> bool:
     """Whether a line says something failed; the general vocabulary reads only these."""
-    lowered = text.lower()
+    lowered = text.lower().replace(UVICORN_LOGGER, "uvicorn")
     return (
         _ERROR_WORDS.may_match(lowered)
         and ERROR_LINE.search(lowered) is not None

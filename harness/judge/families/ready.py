@@ -11,7 +11,9 @@ SGLANG_MARKER = r"\bServerArgs\(|^\[[\d\- :.]+ TP\d+\] |sglang[./]srt"
 """Lines only SGLang prints while it starts (its server_args dump, per-rank `[... TP0]` lines)."""
 
 
-UVICORN_RUNNING = r"Uvicorn running on (?:https?://\S+|unix socket \S+|socket \S+) \(Press CTRL\+C to quit\)"
+UVICORN_RUNNING = (
+    r"Uvicorn running on (?:https?://\S+|unix socket \S+|socket (?:\([^()]*\)|\S+)) \(Press CTRL\+C to quit\)"
+)
 """uvicorn's line once its socket is bound: a server's own ready line after its process line, weak without it."""
 
 
@@ -83,10 +85,11 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "vLLM (0.6 on)",
-        r"Starting vLLM (?:API )?server(?: \d+| \([\w ]+\))? on (?:https?://|unix:)?\S+"
+        r"Starting vLLM (?:API )?server(?: \d+| \([\w ]+\))? on (?:https?://|unix:)?\S+|\bStarted DPSupervisor on \S+:\d+"
         r"|(?:\[|\b)launcher\.py:\d+\] (?:Available routes are:|Route: /\S*, Methods: )",
         "vllm/entrypoints/openai/api_server.py run_server_worker and entrypoints/launcher.py serve_http: the"
-        " engine is built and the socket bound before either is printed (the file without its bracket before 0.8)",
+        " engine is built and the socket bound before either is printed (the file without its bracket before 0.8);"
+        " with multi-port data parallel (0.30 on) the DP supervisor's start, once its servers are up",
         "0.6 to 2026 ('API server 0' with --api-server-count, 'vLLM server' in 2026)",
         not_after=SGLANG_MARKER,
         example="(APIServer pid=31) INFO 02-03 19:00:05 [api_server.py:946] Starting vLLM API server 0 on http://0.0.0.0:8000",
@@ -100,8 +103,9 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "Ollama, model loaded",
-        r"llama runner started in [\d.]+ seconds",
-        "ollama llm/server.go WaitUntilRunning: the runner answers and the model is loaded",
+        r"(?:llama runner|llama-server) started in [\d.]+ seconds|msg=\"mlx runner is ready\"",
+        "ollama llm/server.go WaitUntilRunning: the runner answers and the model is loaded ('llama-server started"
+        " in' since 0.30, when Ollama runs llama.cpp's server; the MLX runner's own line since 0.16)",
         "v0.1.30 to 2026",
         example='time=2025-12-26T00:24:53.722+08:00 level=INFO source=server.go:1376 msg="llama runner started in 24.50 seconds"',
     ),
@@ -147,9 +151,10 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "Xinference",
-        r"Starting Xinference at endpoint: https?://\S+",
-        "xinference/api/restful_api.py: the supervisor and worker are up; models are launched through the API",
-        "0.5 to 2026",
+        r"Starting Xinference at endpoint: https?://\S+|Xinference successfully started\. Endpoint: https?://\S+",
+        "xinference/api/restful_api.py: the supervisor and worker are up; models are launched through the API"
+        " (xinference/deploy/local.py's 'successfully started' before 0.6)",
+        "0.1 to 2026",
         example="2023-11-21 13:52:58,896 xinference.api.restful_api 50292 INFO     Starting Xinference at endpoint: http://127.0.0.1:9997",
     ),
     ReadyPattern(
@@ -230,18 +235,30 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "llama.cpp server (2023-2024)",
-        r'"msg":"HTTP server listening"|llama server listening at https?://\S+',
-        "llama.cpp examples/server/server.cpp; some builds printed it before loading the model",
+        r'"msg":"HTTP server listening"|llama server listening at https?://\S+|\bINFO \[\s*main\] HTTP server listening \|',
+        "llama.cpp examples/server/server.cpp (JSON until b3087, then text); some builds printed it before loading"
+        " the model, as Ollama's copy of it did",
         "mid-2023 to Sep 2024",
         after=r'"msg":"model loaded"|llama_new_context_with_model|Available slots:',
         example='{"tid":"1","timestamp":1711270965,"level":"INFO","function":"main","line":3524,"msg":"HTTP server listening","port":"8080"}',
     ),
     ReadyPattern(
+        "llama.cpp server, model loaded",
+        r'\bmain: model loaded\s*$|\bINFO \[\s*main\] model loaded\b|"function":"main".*"(?:msg|message)":"model loaded"'
+        r"|\bupdate_slots\b.{0,40}\ball slots are idle\b",
+        "llama.cpp examples/server then tools/server server.cpp: the model is loaded and the slots wait (the HTTP"
+        " listener is bound before or right after, by era); 'all slots are idle' is the main loop's first line",
+        "b1823 (2024) to 2026",
+        example="main: model loaded",
+    ),
+    ReadyPattern(
         "Triton Inference Server",
-        r'"?Started (?:HTTPService|GRPCInferenceService) at \S+?"?\s*$'
+        r'"?Started (?:HTTPService|GRPCInferenceService|Sagemaker HTTPService|Vertex AI HTTPService|Metrics Service)'
+        r' at \S+?"?\s*$'
         r"|grpc_server\.cc:\d+\] \"?Ready for RPC '",
-        "triton-inference-server/server src/http_server.cc, grpc_server.cc (verbose: each handler's 'Ready for RPC'"
-        " once the models are loaded and the gRPC endpoint starts)",
+        "triton-inference-server/server src/http_server.cc, grpc_server.cc, sagemaker_server.cc,"
+        " vertex_ai_server.cc (the endpoints start once the models are loaded; Metrics is the last; verbose: each"
+        " handler's 'Ready for RPC')",
         "v2.0 to v2.71",
         example='I0723 14:09:35.070413 1 http_server.cc:4692] "Started HTTPService at 0.0.0.0:8000"',
     ),
@@ -261,9 +278,11 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "Ollama (0.1.2x-0.1.3x), model loaded",
-        r'source=dyn_ext_server\.go:\d+ msg="Starting llama main loop"',
-        "ollama llm/dyn_ext_server.go: the in-process llama.cpp server has its model and slots",
-        "0.1.20 to 0.1.31",
+        r'source=dyn_ext_server\.go:\d+ msg="Starting llama main loop"'
+        r"|\b(?:dyn_)?ext_server(?:_common)?\.go:\d+: (?:INFO )?Starting (?:internal )?llama main loop",
+        "ollama llm/dyn_ext_server.go (ext_server_common.go in 0.1.18-0.1.20, with the standard log's prefix"
+        " until 0.1.22): the in-process llama.cpp server has its model and slots",
+        "0.1.18 to 0.1.31",
         example='time=2024-03-25T10:49:00.526+01:00 level=INFO source=dyn_ext_server.go:162 msg="Starting llama main loop"',
     ),
     ReadyPattern(
@@ -290,8 +309,8 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "TensorRT-LLM trtllm-serve (gRPC)",
-        r"TensorRT-LLM gRPC server started on \S+",
-        "TensorRT-LLM tensorrt_llm/serve grpc server",
+        r"TensorRT-LLM gRPC server started on \S+|\[TRT-LLM\] \[I\] Server is ready to accept requests",
+        "TensorRT-LLM tensorrt_llm/commands/serve.py launch_grpc_server: the LLM is built before the server starts",
         "2025 to 2026",
     ),
     ReadyPattern(

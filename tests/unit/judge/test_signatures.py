@@ -276,6 +276,87 @@ def test_a_saved_log_is_judged_up_to_the_harness_shutdown_mark() -> None:
     assert classify_lines([log[0], *log[2:]])[0] == UNKNOWN
 
 
+RELEASE_READY = [
+    # each server's ready line as its older or newer releases print it, read from the servers' source history
+    ("Ollama 0.1.18-0.1.20", ["2024/01/05 11:02:33 ext_server_common.go:151: Starting internal llama main loop"]),
+    ("Ollama 0.1.21-0.1.22", ["2024/01/25 09:31:02 dyn_ext_server.go:156: INFO Starting llama main loop"]),
+    (
+        "Ollama 0.30, llama-server",
+        [
+            "time=2026-06-01T09:12:40.551Z level=INFO source=llama_server.go:1118"
+            ' msg="llama-server started in 4.87 seconds"'
+        ],
+    ),
+    ("Ollama MLX runner", ['time=2026-02-14T08:00:03.210Z level=INFO source=client.go:106 msg="mlx runner is ready"']),
+    ("Triton, metrics last", ['I0703 08:38:52.567659 1 http_server.cc:362] "Started Metrics Service at 0.0.0.0:8002"']),
+    (
+        "Triton on SageMaker",
+        ["I0830 23:02:16.007674 709 sagemaker_server.cc:293] Started Sagemaker HTTPService at 0.0.0.0:8080"],
+    ),
+    (
+        "vLLM 0.6.3",
+        [
+            "INFO:     Started server process [7]",
+            "INFO:     Uvicorn running on socket ('0.0.0.0', 8000) (Press CTRL+C to quit)",
+        ],
+    ),
+    (
+        "vLLM 0.30, multi-port data parallel",
+        ["(DPSupervisor pid=1) INFO 09-01 10:00:00 [dp_supervisor.py:363] Started DPSupervisor on 0.0.0.0:8000"],
+    ),
+    ("trtllm-serve --grpc", ["[12/10/2025-08:14:03] [TRT-LLM] [I] Server is ready to accept requests"]),
+    (
+        "Xinference 0.1-0.5",
+        [
+            "2023-10-20 09:12:00,873 xinference   4121 INFO     Xinference successfully started."
+            " Endpoint: http://0.0.0.0:9997"
+        ],
+    ),
+    (
+        "uvicorn through a logging formatter (Xinference 0.13-2.8)",
+        [
+            "2024-09-22 15:41:30,101 uvicorn.error 1738700 INFO     Started server process [1738700]",
+            "2024-09-22 15:41:30,245 uvicorn.error 1738700 INFO     Uvicorn running on http://0.0.0.0:9997"
+            " (Press CTRL+C to quit)",
+        ],
+    ),
+    ("llama.cpp b3761 on", ["main: model loaded"]),
+    (
+        "llama.cpp b3599-b3760",
+        ['INFO [                    main] model loaded | tid="139832154480640" timestamp=1723800042'],
+    ),
+    (
+        "llama.cpp b1823-b2258",
+        ['{"timestamp":1706520000,"level":"INFO","function":"main","line":2546,"message":"model loaded"}'],
+    ),
+    ("llama.cpp main loop", ["srv  update_slots: all slots are idle"]),
+    (
+        "llama.cpp b3087-b3598",
+        [
+            "llama_new_context_with_model: n_ctx      = 4096",
+            'INFO [                    main] HTTP server listening | tid="140316842860544" timestamp=1717500000'
+            ' hostname="0.0.0.0" port="8080" n_threads_http="7"',
+        ],
+    ),
+    (
+        "vLLM 0.6, route listing",
+        ["2024-10-23T19:31:14.410901826Z INFO 10-23 12:31:14 launcher.py:19] Available routes are:"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("release", "lines"), RELEASE_READY, ids=[release for release, _ in RELEASE_READY])
+def test_ready_lines_of_older_and_newer_releases(release: str, lines: list[str]) -> None:
+    assert classify_lines(lines)[0] == READY
+
+
+def test_a_runner_listening_before_its_model_loads_is_not_ready() -> None:
+    """Ollama's copy of llama.cpp's server (0.1.32-0.3.14) listens first, then loads the model."""
+    listening = 'INFO [main] HTTP server listening | hostname="127.0.0.1" n_threads_http="15" port="41813"'
+    assert classify_lines([listening])[0] == UNKNOWN
+    assert classify_lines([listening, "llama_new_context_with_model: n_ctx      = 2048"])[0] == UNKNOWN
+
+
 LOOKALIKES = [
     # printed before the server can serve (research of each server's sources; see families/ready.py)
     "INFO 05-16 14:53:28 api_server.py:149] vLLM API server version 0.4.0.post1",
