@@ -301,6 +301,15 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="[LM STUDIO SERVER] Success! HTTP server listening on port 1234",
     ),
     ReadyPattern(
+        "LM Studio server, taking a request",
+        r"\[LM STUDIO SERVER\] Running chat completion on conversation with \d+ messages?\.",
+        "LM Studio's server: a chat completion request reached a loaded model; weak, as a model loaded on demand may"
+        " still fail",
+        "0.2 to 2026",
+        weak=True,
+        example="[LM STUDIO SERVER] Running chat completion on conversation with 1 messages.",
+    ),
+    ReadyPattern(
         "Ray Serve",
         r"Application '[^']+' is ready at https?://\S+",
         "ray-project/ray serve/_private/api.py: every deployment of the application has its replicas running",
@@ -357,9 +366,9 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "vLLM offline (LLM.generate), generating",
-        r"^Processed prompts:\s+\d+%\|[^|\n]{0,80}\| *[1-9]\d*/\d+ \[",
+        r"^Processed prompts:\s+\d+%\|[^|\n]{0,80}\| *[1-9]\d*/\d+ \[|^Processed prompts: 100%\|",
         "vllm/entrypoints/llm.py _run_engine's progress bar: prompts have come back from the engine (a container that"
-        " runs an offline batch or benchmark instead of a server)",
+        " runs an offline batch or benchmark instead of a server); tqdm shows 100% only once all of them have",
         "0.2 to 2026",
         example="Processed prompts:  92%|█████████▏| 184/200 [00:53<00:04,  3.62it/s, est. speed input: 1842.76 toks/s]",
     ),

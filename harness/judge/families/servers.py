@@ -25,8 +25,17 @@ VLLM_V1_ENGINE = "vLLM v1/engine/utils.py wait_for_engine_startup (intel/llm-sca
 
 VLLM = Family(
     runtime="vllm",
-    source="vllm-project/vllm: v1/core/kv_cache_utils.py, config/, worker/, v1/engine/, v1/executor/multiproc_executor.py",
+    source="vllm-project/vllm: v1/core/kv_cache_utils.py, config/, worker/, v1/engine/, v1/executor/multiproc_executor.py;"
+    " vllm-project/vllm-omni engine/",
     phrases=(
+        Phrase(
+            r"\[(?:Async)?OmniEngine\] (?:Stage initialization failed|Orchestrator thread crashed)",
+            ENGINE_FAILED,
+            "vLLM-Omni engine/async_omni_engine.py and omni_engine_base.py: a stage of the pipeline did not start, or"
+            " the thread that drives the stages died (the cause, if any, is in the traceback)",
+            example="(APIServer pid=6582) ERROR 05-07 18:37:29 [async_omni_engine.py:1022] [AsyncOmniEngine] Stage"
+            " initialization failed; shutting down 0 initialized client(s)",
+        ),
         Phrase(
             r"Model architectures? \[.*\] (?:are|is) not supported",
             CONFIG_ERROR,
@@ -313,6 +322,13 @@ TGI = Family(
         Phrase(r"Shard \d+ failed to start", ENGINE_FAILED, "TGI launcher"),
         Phrase(r"Method Warmup encountered an error", ENGINE_FAILED, "TGI launcher"),
         Phrase(
+            r"\bweight \S+ does not exist\b",
+            CONFIG_ERROR,
+            "TGI server/text_generation_server/utils/weights.py get_filename: a weight the model's architecture needs is"
+            " not in the checkpoint (its names are not this architecture's, as TEI's 'cannot find tensor')",
+            example="RuntimeError: weight language_model.suffix.weight does not exist",
+        ),
+        Phrase(
             r"text_generation_launcher: Error when initializing model",
             ENGINE_FAILED,
             "TGI server/text_generation_server/server.py serve_inner: the shard's model did not load (the cause is logged"
@@ -347,7 +363,14 @@ OLLAMA = Family(
     runtime="ollama",
     source="ollama/ollama: llm/server.go, server/images.go, discover/gpu.go, server/routes.go",
     phrases=(
-        Phrase(r"llama runner process (?:has terminated|no longer running)", ENGINE_FAILED, "Ollama llm/server.go"),
+        Phrase(
+            r"llama runner process (?:has terminated|no longer running)|llama-server process has terminated: ",
+            ENGINE_FAILED,
+            "Ollama llm/server.go ('llama-server ...: <error>' since 0.30, when Ollama runs llama.cpp's server; other"
+            " supervisors of llama-server word its exit their own way)",
+            example='msg="Load failed" model=/usr/share/ollama/.ollama/models/blobs/sha256-6540 error="llama-server process'
+            ' has terminated: signal: aborted"',
+        ),
         Phrase(
             r"failed to decode batch: could not find a kv cache slot",
             KV_CACHE_INSUFFICIENT,

@@ -764,6 +764,16 @@ def test_ollama_is_ready_when_its_api_answers_until_a_model_request_fails() -> N
     assert classify_lines([head, missing])[0] == READY
 
 
+def test_a_model_that_failed_to_load_stays_the_verdict_while_ollamas_api_answers() -> None:
+    """Ollama 0.30 runs llama.cpp's server; its death is the verdict, whatever the API answers after it."""
+    load_failed = (
+        'time=2026-07-21T11:33:06.751+08:00 level=INFO source=sched.go:651 msg="Load failed"'
+        ' model=/models/blobs/sha256-65 error="llama-server process has terminated: signal: aborted"'
+    )
+    head = '[GIN] 2026/07/21 - 11:33:13 | 200 |      19.567µs |       127.0.0.1 | HEAD     "/"'
+    assert classify_lines([load_failed, head])[0] == "engine_failed"
+
+
 def test_a_server_up_on_a_machine_its_gpu_build_cannot_use_is_not_ready() -> None:
     cpu_only = [
         'level=INFO source=routes.go:1810 msg="Listening on 127.0.0.1:11434 (version 0.21.0)"',
