@@ -372,8 +372,7 @@ class _Prefilter:
 
     def __init__(self, patterns: Sequence[str]) -> None:
         self._literals = ahocorasick.Automaton()
-        self._unknown: list[re.Pattern[str]] = []
-        self._unknown_at: list[int] = []
+        self._unknown: list[tuple[int, re.Pattern[str]]] = []
         needed_by: dict[str, list[int]] = {}
         for at, pattern in enumerate(patterns):
             found = required_literals(pattern)
@@ -381,8 +380,7 @@ class _Prefilter:
                 for literal in found:
                     needed_by.setdefault(literal, []).append(at)
             else:
-                self._unknown.append(re.compile(pattern))
-                self._unknown_at.append(at)
+                self._unknown.append((at, re.compile(pattern)))
         for literal, ats in needed_by.items():
             self._literals.add_word(literal, ats)
         if len(self._literals):
@@ -391,12 +389,12 @@ class _Prefilter:
     def may_match(self, line: str) -> bool:
         if len(self._literals) and next(self._literals.iter(line), None) is not None:
             return True
-        return any(pattern.search(line) for pattern in self._unknown)
+        return any(pattern.search(line) for _, pattern in self._unknown)
 
     def which(self, line: str) -> list[int]:
         """The positions, in order, of the patterns that may match: a line that says "failed" needs the
         few rules that need that word, not every rule because one of them does."""
-        found = set(self._unknown_at)
+        found = {at for at, _ in self._unknown}
         if len(self._literals):
             for _end, ats in self._literals.iter(line):
                 found.update(ats)

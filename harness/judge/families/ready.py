@@ -277,7 +277,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         example="2025-10-12 00:52:57.618333+08:00 - gpustack.server.server - INFO - Serving on 172.29.70.231:2446.",
     ),
     ReadyPattern(
-        "Ollama (0.1.2x-0.1.3x), model loaded",
+        "Ollama (0.1.18-0.1.31), model loaded",
         r'source=dyn_ext_server\.go:\d+ msg="Starting llama main loop"'
         r"|\b(?:dyn_)?ext_server(?:_common)?\.go:\d+: (?:INFO )?Starting (?:internal )?llama main loop",
         "ollama llm/dyn_ext_server.go (ext_server_common.go in 0.1.18-0.1.20, with the standard log's prefix"
