@@ -52,6 +52,7 @@ class _EveryLine:
 def _plain(classifier: LogClassifier) -> LogClassifier:
     classifier._rule_words = _EveryLine(len(classifier._rules))  # type: ignore[assignment]
     classifier._ready_words = _EveryLine(len(classifier._ready))  # type: ignore[assignment]
+    classifier._condition_words = _EveryLine(len(classifier._conditions))  # type: ignore[assignment]
     return classifier
 
 

@@ -436,8 +436,16 @@ def _finish(plan: ServicePlan, link_aliases: Sequence[str], started: Mapping[str
     )
 
 
+LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+"""Every character `str.splitlines` breaks at, spelled as its escape: a key or a value the file gave may hold one."""
+
+
 def problem_lines(where: str, problems: Iterable[Problem]) -> list[str]:
-    return [f"{where}: {p.dotted()}: {p.message}" if p.path else f"{where}: {p.message}" for p in problems]
+    """One line per problem, whatever the keys and values quoted in it hold."""
+    return [
+        (f"{where}: {p.dotted()}: {p.message}" if p.path else f"{where}: {p.message}").translate(LINE_BREAKS)
+        for p in problems
+    ]
 
 
 def translate(

@@ -537,18 +537,16 @@ class LogClassifier:
             if best is not None and (self.failure is None or best.rank < self.failure.rank):
                 self.failure = best
                 return best
-        if (
-            best is None
-            and (self.ready is None or self.ready_is_weak)
-            and self.voided is None
-            and self._ready_words.may_match(text)
-        ):
-            return self._note_ready(text)
+        if best is None and (self.ready is None or self.ready_is_weak) and self.voided is None:
+            candidates = self._ready_words.which(text)
+            if candidates:
+                return self._note_ready(text, candidates)
         return None
 
-    def _note_ready(self, text: str) -> Match | None:
-        """A ready line, or a server's own ready line after a weak one (it replaces it)."""
-        ready = next((r for r in self._ready if self._ready_line(r, text)), None)
+    def _note_ready(self, text: str, candidates: list[int]) -> Match | None:
+        """A ready line (only the `candidates` can match), or a server's own ready line after a weak one (it
+        replaces it)."""
+        ready = next((self._ready[at] for at in candidates if self._ready_line(self._ready[at], text)), None)
         if ready is None or (ready.weak and self.ready is not None):
             return None
         if ready.weak and (self.general is not None or is_error_line(text)):

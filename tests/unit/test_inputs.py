@@ -258,6 +258,16 @@ def test_generated_compose_documents_translate_or_give_the_one_input_error(docum
         assert isinstance(plan, ComposePlan)
 
 
+def test_a_value_with_a_line_separator_is_quoted_on_its_problems_one_line() -> None:
+    """Found by the property above: a record separator in a file name split the problem in two."""
+    document = {"services": {"app": {"image": "i", "env_file": "\x1e"}}}
+    loaded = load_compose(document, Path("/nonexistent"), {})
+    with pytest.raises(ComposeError) as raised:
+        translate(loaded.document, where="c", compose_dir=Path("/t"), name_prefix="p", watched=None, host_env={})
+    assert str(raised.value).splitlines() == [str(raised.value)]
+    assert "\\x1e cannot be read" in str(raised.value)
+
+
 def test_a_secret_read_through_interpolation_is_masked_in_the_stored_compose(
     write_matrix: MatrixWriter, tmp_path: Path
 ) -> None:

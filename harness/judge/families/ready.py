@@ -85,14 +85,24 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "vLLM (0.6 on)",
-        r"Starting vLLM (?:API )?server(?: \d+| \([\w ]+\))? on (?:https?://|unix:)?\S+|\bStarted DPSupervisor on \S+:\d+"
+        r"Starting vLLM (?:API )?server(?: \d+| \([\w ]+\))? on (?:https?://|unix:)?\S+"
         r"|(?:\[|\b)launcher\.py:\d+\] (?:Available routes are:|Route: /\S*, Methods: )",
         "vllm/entrypoints/openai/api_server.py run_server_worker and entrypoints/launcher.py serve_http: the"
-        " engine is built and the socket bound before either is printed (the file without its bracket before 0.8);"
-        " with multi-port data parallel (0.30 on) the DP supervisor's start, once its servers are up",
+        " engine is built and the socket bound before either is printed (the file without its bracket before 0.8)",
         "0.6 to 2026 ('API server 0' with --api-server-count, 'vLLM server' in 2026)",
         not_after=SGLANG_MARKER,
         example="(APIServer pid=31) INFO 02-03 19:00:05 [api_server.py:946] Starting vLLM API server 0 on http://0.0.0.0:8000",
+    ),
+    ReadyPattern(
+        "vLLM multi-port data parallel",
+        r"\bStarted DPSupervisor on \S+:\d+",
+        "vllm-project/vllm dp_supervisor.py (0.30 on): printed once the data-parallel servers it launched are ready;"
+        " an earlier version printed it before launching them, so it counts only after its wait for them",
+        "0.30 to 2026",
+        after=r"Waiting for vLLM DP Servers to become ready",
+        after_example="(DPSupervisor pid=1) INFO 09-01 09:58:00 [dp_supervisor.py:372] Waiting for vLLM DP Servers to"
+        " become ready.",
+        example="(DPSupervisor pid=1) INFO 09-01 10:00:00 [dp_supervisor.py:363] Started DPSupervisor on 0.0.0.0:8000",
     ),
     ReadyPattern(
         "LMDeploy api_server",
@@ -244,7 +254,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "llama.cpp server, model loaded",
-        r'\bmain: model loaded\s*$|\bINFO \[\s*main\] model loaded\b|"function":"main".*"(?:msg|message)":"model loaded"'
+        r'\bmain: model loaded\s*$|\bINFO \[\s*main\] model loaded\b|"function":"main".{0,300}?"(?:msg|message)":"model loaded"'
         r"|\bupdate_slots\b.{0,40}\ball slots are idle\b",
         "llama.cpp examples/server then tools/server server.cpp: the model is loaded and the slots wait (the HTTP"
         " listener is bound before or right after, by era); 'all slots are idle' is the main loop's first line",
@@ -305,7 +315,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         r"\[LM STUDIO SERVER\] Running chat completion on conversation with \d+ messages?\.",
         "LM Studio's server: a chat completion request reached a loaded model; weak, as a model loaded on demand may"
         " still fail",
-        "0.2 to 2026",
+        "0.2 (later releases print no [LM STUDIO SERVER] prefix)",
         weak=True,
         example="[LM STUDIO SERVER] Running chat completion on conversation with 1 messages.",
     ),
@@ -324,7 +334,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "any uvicorn app, answering",
-        r'\S+:\d+ - "(?:GET|POST|PUT) /\S* HTTP/[\d.]+" 2\d\d\b',
+        r'(?<!\S)\S+:\d+ - "(?:GET|POST|PUT) /\S* HTTP/[\d.]+" 2\d\d\b',
         'uvicorn access log (`%s - "%s %s HTTP/%s" %d`, also through a logging formatter): a request answered'
         " 2xx means the app is up (SGLang's own warm-up requests excepted)",
         "all",
@@ -333,7 +343,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
     ),
     ReadyPattern(
         "any OpenAI-compatible server, answering",
-        r'\S+:\d+ - "POST /v1/\S+ HTTP/[\d.]+" 2\d\d\b',
+        r'(?<!\S)\S+:\d+ - "POST /v1/\S+ HTTP/[\d.]+" 2\d\d\b',
         "uvicorn access log of an OpenAI-style request answered 2xx: a client's, never a server's own warm-up",
         "all",
         example='INFO:     127.0.0.1:49272 - "POST /v1/audio/speech HTTP/1.1" 200 OK',
@@ -368,7 +378,7 @@ BUILTIN_READY: tuple[ReadyPattern, ...] = (
         "vLLM offline (LLM.generate), generating",
         r"^Processed prompts:\s+\d+%\|[^|\n]{0,80}\| *[1-9]\d*/\d+ \[|^Processed prompts: 100%\|",
         "vllm/entrypoints/llm.py _run_engine's progress bar: prompts have come back from the engine (a container that"
-        " runs an offline batch or benchmark instead of a server); tqdm shows 100% only once all of them have",
+        " runs an offline batch or benchmark instead of a server); a bar cut short at 100% still had prompts back",
         "0.2 to 2026",
         example="Processed prompts:  92%|█████████▏| 184/200 [00:53<00:04,  3.62it/s, est. speed input: 1842.76 toks/s]",
     ),

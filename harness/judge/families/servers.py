@@ -322,7 +322,7 @@ TGI = Family(
         Phrase(r"Shard \d+ failed to start", ENGINE_FAILED, "TGI launcher"),
         Phrase(r"Method Warmup encountered an error", ENGINE_FAILED, "TGI launcher"),
         Phrase(
-            r"\bweight \S+ does not exist\b",
+            r"\bweight [\w-]+(?:\.[\w-]+)+ does not exist\b",
             CONFIG_ERROR,
             "TGI server/text_generation_server/utils/weights.py get_filename: a weight the model's architecture needs is"
             " not in the checkpoint (its names are not this architecture's, as TEI's 'cannot find tensor')",
@@ -469,7 +469,7 @@ OLLAMA = Family(
             example="Extraction error: model 'qwen2.5:0.5b' not found (status code: 404)",
         ),
         Phrase(
-            r"\bError: max retries exceeded(?:: |$)",
+            r"^Error: max retries exceeded(?:: |$)",
             MODEL_ACCESS,
             "Ollama server/download.go errMaxRetriesExceeded: a model blob's download kept failing (the CLI prints"
             " it under 'pulling <digest>')",

@@ -302,7 +302,11 @@ RELEASE_READY = [
     ),
     (
         "vLLM 0.30, multi-port data parallel",
-        ["(DPSupervisor pid=1) INFO 09-01 10:00:00 [dp_supervisor.py:363] Started DPSupervisor on 0.0.0.0:8000"],
+        [
+            "(DPSupervisor pid=1) INFO 09-01 09:58:00 [dp_supervisor.py:372] Waiting for vLLM DP Servers to become"
+            " ready.",
+            "(DPSupervisor pid=1) INFO 09-01 10:00:00 [dp_supervisor.py:363] Started DPSupervisor on 0.0.0.0:8000",
+        ],
     ),
     ("trtllm-serve --grpc", ["[12/10/2025-08:14:03] [TRT-LLM] [I] Server is ready to accept requests"]),
     (
@@ -361,6 +365,7 @@ LOOKALIKES = [
     # printed before the server can serve (research of each server's sources; see families/ready.py)
     "INFO 05-16 14:53:28 api_server.py:149] vLLM API server version 0.4.0.post1",
     "INFO:     Started server process [4527]",
+    "(DPSupervisor pid=1) INFO 09-01 09:58:00 [dp_supervisor.py:363] Started DPSupervisor on 0.0.0.0:8000",
     "INFO:     Waiting for application startup.",
     "INFO shard-manager: text_generation_launcher: Shard ready in 12.3s rank=0",
     "main: HTTP server is listening, hostname: 127.0.0.1, port: 8080, http threads: 31",
@@ -800,6 +805,8 @@ def test_a_server_up_on_a_machine_its_gpu_build_cannot_use_is_not_ready() -> Non
         "2024-12-19T11:32:09+08:00 - gpustack.worker.worker_manager - WARNING - RPC server for GPU 0 is not running,"
         " pid 12608, restarting.",
         "2026-05-08 11:45:00.100 [Info] (WrappedServer) llama-server process has terminated with exit code: 0",
+        "agent step 3: tool call answered with Error: max retries exceeded: timeout",
+        "INFO: weight file does not exist, converting the checkpoint first",
     ],
 )
 def test_lines_a_healthy_server_prints_do_not_spoil_its_ready_line(healthy: str) -> None:
