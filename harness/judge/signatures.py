@@ -519,14 +519,14 @@ class LogClassifier:
         raised = self._raised(text)
         general_raised = self._general_frame.feed(self.line_no, text)
         best: Match | None = None
-        candidates = self._rule_words.which(text)
-        if raised is None and not candidates and not self._condition_words.may_match(text):
+        rules = self._rule_words.which(text)
+        if raised is None and not rules and not self._condition_words.may_match(text):
             self._read_general(text, general_raised)
         else:
             for condition, regex in self._conditions.items():
                 if condition not in self._seen and regex.search(text):
                     self._seen.add(condition)
-            matches, named = self._matches(text, candidates)
+            matches, named = self._matches(text, rules)
             for match in matches if raised is None else [raised, *matches]:
                 if self.explained is not None:
                     self.explained.append(match)
@@ -538,9 +538,9 @@ class LogClassifier:
                 self.failure = best
                 return best
         if best is None and (self.ready is None or self.ready_is_weak) and self.voided is None:
-            candidates = self._ready_words.which(text)
-            if candidates:
-                return self._note_ready(text, candidates)
+            ready_lines = self._ready_words.which(text)
+            if ready_lines:
+                return self._note_ready(text, ready_lines)
         return None
 
     def _note_ready(self, text: str, candidates: list[int]) -> Match | None:
